@@ -1,0 +1,47 @@
+# Two entry points for people (see README): `make run` and `make test`.
+# Both start from `make setup`, which is safe to run again.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test test-sqlite test-postgres lint lock demo clean
+
+$(STAMP): requirements/base.txt requirements/dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/base.txt -r requirements/dev.txt
+	touch $(STAMP)
+
+## setup: virtualenv, dependencies, compiled translations, migrated database. Idempotent.
+setup: $(STAMP)
+	mkdir -p var
+	$(PY) manage.py compiletranslations
+	$(PY) manage.py migrate --noinput
+
+## run: set up, load both seed plans and demo accounts, serve http://127.0.0.1:8000 (SQLite by default).
+run: setup
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+## test: set up and run the whole suite (DATABASE_URL picks the database; SQLite by default).
+test: setup
+	$(PY) -m ruff check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-sqlite:
+	DATABASE_URL= $(MAKE) test
+
+test-postgres:
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/portal} $(MAKE) test
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+## lock: regenerate the pinned requirements from requirements/*.in (needs uv).
+lock:
+	cd requirements && uv pip compile --python-version 3.11 base.in -o base.txt && uv pip compile --python-version 3.11 dev.in -o dev.txt
+
+clean:
+	rm -rf $(VENV) var

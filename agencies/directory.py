@@ -1,0 +1,69 @@
+"""The agency directory: canonical names, full names and aliases per jurisdiction.
+
+A directory file (fixtures/agencies/*.json) is what lets 市人社局 and
+市人力资源和社会保障局 mean one agency. Loading it is idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from agencies.models import Agency, AgencyAlias, AgencyKind
+from agencies.names import looks_collective, normalize_name
+
+
+@dataclass
+class DirectoryResult:
+    created: int = 0
+    updated: int = 0
+    aliases_created: int = 0
+
+
+def load_directory_file(path: str | Path) -> DirectoryResult:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ValidationError(f"无法读取单位名录“{path}”：{error}") from None
+    return load_directory(data)
+
+
+@transaction.atomic
+def load_directory(data: dict) -> DirectoryResult:
+    jurisdiction = data.get("jurisdiction", "").strip()
+    entries = data.get("agencies")
+    if not jurisdiction or not isinstance(entries, list):
+        raise ValidationError("单位名录须含 jurisdiction（所属地区）和 agencies（单位列表）。")
+    result = DirectoryResult()
+    for entry in entries:
+        name = normalize_name(entry["name"])
+        wanted = {
+            "full_name": entry.get("full_name", ""),
+            "kind": entry.get("kind") or (AgencyKind.COLLECTIVE if looks_collective(name) else AgencyKind.DEPARTMENT),
+        }
+        agency = Agency.objects.filter(jurisdiction=jurisdiction, name=name).first()
+        if agency is None:
+            agency = Agency(jurisdiction=jurisdiction, name=name, **wanted)
+            agency.full_clean()
+            agency.save()
+            result.created += 1
+        elif any(getattr(agency, key) != value for key, value in wanted.items()):
+            for key, value in wanted.items():
+                setattr(agency, key, value)
+            agency.full_clean()
+            agency.save()
+            result.updated += 1
+        known = set(agency.aliases.values_list("name", flat=True))
+        for alias_name in entry.get("aliases", []):
+            alias_name = normalize_name(alias_name)
+            if alias_name in known:
+                continue
+            alias = AgencyAlias(agency=agency, name=alias_name)
+            alias.full_clean(exclude=["jurisdiction"])
+            alias.save()
+            result.aliases_created += 1
+    return result

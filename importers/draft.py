@@ -1,0 +1,100 @@
+"""PlanDraft: what a file says, before it meets the database.
+
+Plain dataclasses, no Django: the layout step builds them, the loader applies
+them, and tests compare them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where in the source file something was read (1-based; column None for plain text)."""
+
+    line: int
+    column: int | None = None
+
+    def label(self) -> str:
+        if self.column is None:
+            return f"第{self.line}行"
+        return f"第{self.line}行 第{self.column}列"
+
+
+@dataclass
+class Problem:
+    ref: SourceRef | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.ref.label()}：{self.message}" if self.ref else self.message
+
+
+class DraftError(Exception):
+    """A file could not be turned into a draft; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class UnitDraft:
+    name: str
+    role: str  # "lead" | "cooperating" | "responsible"
+
+
+@dataclass
+class TaskDraft:
+    number: int | None
+    content: str
+    units: list[UnitDraft] = field(default_factory=list)
+    ref: SourceRef | None = None
+
+
+@dataclass
+class SectionDraft:
+    number: int
+    title: str
+    tasks: list[TaskDraft] = field(default_factory=list)
+    ref: SourceRef | None = None
+
+
+@dataclass
+class PartDraft:
+    number: int
+    title: str
+    sections: list[SectionDraft] = field(default_factory=list)
+    ref: SourceRef | None = None
+
+
+@dataclass
+class PlanMeta:
+    title: str = ""
+    doc_number: str = ""
+    issuer: str = ""
+    issued_on: dt.date | None = None
+    jurisdiction: str = ""
+
+
+@dataclass
+class PlanDraft:
+    meta: PlanMeta
+    parts: list[PartDraft] = field(default_factory=list)
+    assignment_note: str = ""
+
+    def tasks(self):
+        for part in self.parts:
+            for section in part.sections:
+                for task in section.tasks:
+                    yield part, section, task
+
+    def unit_names(self) -> list[str]:
+        """Every unit name in order of first appearance."""
+        seen: dict[str, None] = {}
+        for _, _, task in self.tasks():
+            for unit in task.units:
+                seen.setdefault(unit.name, None)
+        return list(seen)

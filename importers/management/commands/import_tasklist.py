@@ -1,0 +1,50 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from importers.draft import DraftError, PlanMeta
+from importers.loader import apply_draft
+from importers.pipeline import draft_from_path
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--issued-on {value!r}: expected a date as YYYY-MM-DD.") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a task division plan from a file. Re-importing the same file changes nothing; "
+        "--dry-run prints what would change and writes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--dry-run", action="store_true", help="Report what would change; write nothing.")
+        parser.add_argument(
+            "--doc-number", help="Document number, when the file does not carry it (overrides the file)."
+        )
+        parser.add_argument("--title", help="Plan title (overrides the file).")
+        parser.add_argument("--issuer", help="Issuing body (overrides the file).")
+        parser.add_argument("--issued-on", type=_date, help="Date of issue, YYYY-MM-DD (overrides the file).")
+        parser.add_argument("--jurisdiction", help="Jurisdiction such as 宿迁市 (overrides what the issuer implies).")
+
+    def handle(self, *args, **options):
+        override = PlanMeta(
+            title=options["title"] or "",
+            doc_number=options["doc_number"] or "",
+            issuer=options["issuer"] or "",
+            issued_on=options["issued_on"],
+            jurisdiction=options["jurisdiction"] or "",
+        )
+        try:
+            draft = draft_from_path(options["file"], override)
+            report = apply_draft(draft, dry_run=options["dry_run"])
+        except DraftError as error:
+            raise CommandError(f"{options['file']}: 无法导入：\n" + "\n".join(str(p) for p in error.problems)) from None
+        if options["dry_run"]:
+            self.stdout.write("试运行（--dry-run）：以下为将要进行的变化，数据库未作任何修改。")
+        for line in report.summary():
+            self.stdout.write(line)

@@ -1,0 +1,47 @@
+"""Plain-text plans: a Word document saved as text, as our seed files are.
+
+Two shapes of table survive that conversion and both are read here:
+- a row per block of lines that start with a tab, one cell per line, blocks
+  separated by a blank line (the Suqian seed);
+- one cell per line, merged cells printed once (the Jilin seed). Each such
+  line becomes a row of one cell; the layout step puts the table back together.
+"""
+
+from __future__ import annotations
+
+from importers.draft import DraftError, Problem
+from importers.readers.base import Cell, Row, clean_text
+
+ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def decode(data: bytes) -> str:
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DraftError([Problem(None, "文件不是 UTF-8 或 GB18030 编码的文本，无法读取。")])
+
+
+def read_text(data: bytes) -> list[Row]:
+    if b"\x00" in data[:4096]:
+        raise DraftError([Problem(None, "文件不是纯文本（含有二进制内容），请上传 .txt、.docx 或 .xlsx 文件。")])
+    rows: list[Row] = []
+    block: list[Cell] = []
+
+    def close_block() -> None:
+        if block:
+            rows.append(Row(tuple(block)))
+            block.clear()
+
+    for number, raw in enumerate(decode(data).splitlines(), start=1):
+        if raw.startswith("\t"):
+            block.append(Cell(clean_text(raw), number, len(block) + 1))
+            continue
+        close_block()
+        text = clean_text(raw)
+        if text:
+            rows.append(Row((Cell(text, number),)))
+    close_block()
+    return rows

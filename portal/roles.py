@@ -1,0 +1,31 @@
+"""Who a user is in the portal. One place, so that scoping never guesses."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+OFFICE_GROUP = "office"  # 督查室: imports plans, reviews reports, urges, closes
+LEADER_GROUP = "leader"  # 领导: reads everything, changes nothing
+
+
+def _groups(user: AbstractBaseUser | AnonymousUser) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_portal_groups", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._portal_groups = cached
+    return cached
+
+
+def is_office(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or OFFICE_GROUP in _groups(user))
+
+
+def is_leader(user) -> bool:
+    return LEADER_GROUP in _groups(user)
+
+
+def sees_everything(user) -> bool:
+    """The office and leaders read every plan; agency staff read their own agency's work."""
+    return is_office(user) or is_leader(user)

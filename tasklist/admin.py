@@ -1,0 +1,117 @@
+from django.contrib import admin
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from agencies.models import Agency
+from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task
+
+
+class PartInline(admin.TabularInline):
+    model = Part
+    extra = 0
+    fields = ["number", "title"]
+    show_change_link = True
+
+
+@admin.register(Plan)
+class PlanAdmin(SimpleHistoryAdmin):
+    list_display = ["doc_number", "title", "issuer", "issued_on", "jurisdiction"]
+    list_filter = ["jurisdiction", "issuer"]
+    search_fields = ["doc_number", "title", "issuer"]
+    date_hierarchy = "issued_on"
+    inlines = [PartInline]
+
+
+class SectionInline(admin.TabularInline):
+    model = Section
+    extra = 0
+    fields = ["number", "title"]
+    show_change_link = True
+
+
+@admin.register(Part)
+class PartAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "plan"]
+    list_filter = ["plan"]
+    search_fields = ["title", "plan__doc_number"]
+    list_select_related = ["plan"]
+    inlines = [SectionInline]
+
+
+@admin.register(Section)
+class SectionAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "part"]
+    list_filter = ["part__plan"]
+    search_fields = ["title"]
+    list_select_related = ["part__plan"]
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    extra = 0
+    fields = ["agency", "role", "order", "printed_name"]
+    autocomplete_fields = ["agency"]
+
+
+class _AgencyInRoleFilter(admin.SimpleListFilter):
+    """Tasks by the agency that holds them in one role: two clicks from the admin index."""
+
+    role: str
+
+    def lookups(self, request, model_admin):
+        holders = Assignment.objects.filter(agency=OuterRef("pk"), role=self.role)
+        return [(a.pk, f"{a.name}（{a.jurisdiction}）") for a in Agency.objects.filter(Exists(holders))]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(assignments__agency_id=self.value(), assignments__role=self.role)
+        return queryset
+
+
+class LeadAgencyFilter(_AgencyInRoleFilter):
+    title = _("lead unit")
+    parameter_name = "lead"
+    role = AssignmentRole.LEAD
+
+
+class CooperatingAgencyFilter(_AgencyInRoleFilter):
+    title = _("cooperating unit")
+    parameter_name = "cooperating"
+    role = AssignmentRole.COOPERATING
+
+
+class ResponsibleAgencyFilter(_AgencyInRoleFilter):
+    title = _("responsible unit")
+    parameter_name = "responsible"
+    role = AssignmentRole.RESPONSIBLE
+
+
+@admin.register(Task)
+class TaskAdmin(SimpleHistoryAdmin):
+    list_display = ["number", "short_content", "section", "status"]
+    list_display_links = ["short_content"]
+    list_filter = [
+        LeadAgencyFilter,
+        ResponsibleAgencyFilter,
+        CooperatingAgencyFilter,
+        "status",
+        "section__part__plan",
+    ]
+    search_fields = ["content", "assignments__agency__name", "assignments__printed_name"]
+    list_select_related = ["section__part__plan"]
+    inlines = [AssignmentInline]
+
+    @admin.display(description=_("content"))
+    def short_content(self, obj):
+        return obj.content[:60]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(SimpleHistoryAdmin):
+    list_display = ["task", "agency", "role", "order"]
+    list_filter = ["role", "agency__jurisdiction", "task__section__part__plan"]
+    search_fields = ["agency__name", "printed_name", "task__content"]
+    autocomplete_fields = ["agency"]
+    raw_id_fields = ["task"]
+    list_select_related = ["agency", "task"]

@@ -1,0 +1,32 @@
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tasklist.export import plan_as_dict
+from tasklist.models import Plan
+
+
+class Command(BaseCommand):
+    help = "Export a plan by its document number. JSON is the contract documented in docs/json-export.md."
+
+    def add_arguments(self, parser):
+        parser.add_argument("doc_number")
+        parser.add_argument("--format", choices=["json"], default="json")
+        parser.add_argument("-o", "--output", required=True, help="File to write, or - for standard output.")
+
+    def handle(self, *args, **options):
+        plan = Plan.objects.filter(doc_number=options["doc_number"]).first()
+        if plan is None:
+            known = "、".join(Plan.objects.values_list("doc_number", flat=True)) or "（无）"
+            raise CommandError(f"没有文号为“{options['doc_number']}”的方案。已有：{known}")
+        text = json.dumps(plan_as_dict(plan), ensure_ascii=False, indent=2) + "\n"
+        if options["output"] == "-":
+            sys.stdout.write(text)
+        else:
+            try:
+                with open(options["output"], "w", encoding="utf-8") as handle:
+                    handle.write(text)
+            except OSError as error:
+                raise CommandError(f"无法写入“{options['output']}”：{error.strerror}") from None
+            self.stderr.write(f"已导出 {plan.doc_number} 到 {options['output']}")

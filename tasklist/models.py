@@ -1,0 +1,227 @@
+"""A plan as the document prints it: parts → sections → tasks → assignments."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from agencies.models import Agency
+from portal.roles import sees_everything
+
+
+def _agency_ids_of(user) -> models.QuerySet:
+    return Agency.objects.filter(memberships__user=user).values("pk")
+
+
+class PlanQuerySet(models.QuerySet):
+    def visible_to(self, user) -> PlanQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if sees_everything(user):
+            return self
+        held = Assignment.objects.filter(task__section__part__plan=OuterRef("pk"), agency__in=_agency_ids_of(user))
+        return self.filter(Exists(held))
+
+
+class Plan(models.Model):
+    title = models.CharField(_("title"), max_length=300)
+    doc_number = models.CharField(
+        _("document number"), max_length=100, unique=True, help_text=_("For example 宿办发〔2021〕60号.")
+    )
+    issuer = models.CharField(_("issuer"), max_length=200, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=50)
+    assignment_note = models.CharField(
+        _("note on the units"),
+        max_length=200,
+        blank=True,
+        help_text=_("A note printed with the units, e.g. 按职责分工负责，排序不分先后."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        ordering = ["-issued_on", "doc_number"]
+
+    def __str__(self) -> str:
+        return f"{self.doc_number} {self.title}"
+
+
+class Part(models.Model):
+    """一、二、… of the plan."""
+
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="parts")
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=300)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("part")
+        verbose_name_plural = _("parts")
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="part_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="part_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number_label}{self.title}"
+
+    @property
+    def number_label(self) -> str:
+        from importers.numerals import to_chinese
+
+        return f"{to_chinese(self.number)}、"
+
+
+class Section(models.Model):
+    """（一）（二）… under a part."""
+
+    part = models.ForeignKey(Part, verbose_name=_("part"), on_delete=models.CASCADE, related_name="sections")
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=300)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        ordering = ["part", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["part", "number"], name="section_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="section_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number_label}{self.title}"
+
+    @property
+    def number_label(self) -> str:
+        from importers.numerals import to_chinese
+
+        return f"（{to_chinese(self.number)}）"
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("In progress")
+    CLOSED = "closed", _("Closed")
+
+
+class TaskQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TaskQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if sees_everything(user):
+            return self
+        held = Assignment.objects.filter(task=OuterRef("pk"), agency__in=_agency_ids_of(user))
+        return self.filter(Exists(held))
+
+
+class Task(models.Model):
+    """A numbered task item, the unit that is tracked."""
+
+    section = models.ForeignKey(Section, verbose_name=_("section"), on_delete=models.CASCADE, related_name="tasks")
+    number = models.PositiveIntegerField(
+        _("number"), null=True, blank=True, help_text=_("As printed; empty for an unnumbered task.")
+    )
+    order = models.PositiveIntegerField(_("order"), help_text=_("Position within the section."))
+    content = models.TextField(_("content"))
+    status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    agencies = models.ManyToManyField(Agency, through="Assignment", related_name="tasks", verbose_name=_("agencies"))
+
+    history = HistoricalRecords()
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["section", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["section", "order"], name="task_unique_order"),
+            models.UniqueConstraint(
+                fields=["section", "number"],
+                condition=Q(number__isnull=False),
+                name="task_unique_number_in_section",
+            ),
+            models.CheckConstraint(condition=Q(status__in=TaskStatus.values), name="task_status_valid"),
+            models.CheckConstraint(condition=~Q(content=""), name="task_content_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        label = f"{self.number}. " if self.number is not None else ""
+        return f"{label}{self.content[:40]}"
+
+    def clean(self) -> None:
+        self.content = self.content.strip()
+        if not self.content:
+            raise ValidationError({"content": _("A task needs its content.")})
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", _("Lead unit")
+    COOPERATING = "cooperating", _("Cooperating unit")
+    RESPONSIBLE = "responsible", _("Responsible unit")
+
+
+# Short labels for the role badges (牵头 / 配合 / 责任).
+ROLE_BADGES = {
+    AssignmentRole.LEAD: _("Lead"),
+    AssignmentRole.COOPERATING: _("Cooperating"),
+    AssignmentRole.RESPONSIBLE: _("Responsible"),
+}
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> AssignmentQuerySet:
+        return self.filter(task__in=Task.objects.visible_to(user))
+
+
+class Assignment(models.Model):
+    """An agency named on a task, in the role and position the plan prints."""
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="assignments")
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(_("role"), max_length=12, choices=AssignmentRole.choices)
+    order = models.PositiveSmallIntegerField(_("order"), help_text=_("Position as printed."))
+    # The plan may print an alias (市人社局) of the agency's name; exports print what the plan printed.
+    printed_name = models.CharField(_("name as printed"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["task", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "agency"], name="assignment_unique_agency"),
+            models.UniqueConstraint(fields=["task"], condition=Q(role="lead"), name="assignment_one_lead"),
+            models.CheckConstraint(condition=Q(role__in=AssignmentRole.values), name="assignment_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.get_role_display()})"
+
+    @property
+    def badge(self) -> str:
+        return ROLE_BADGES[self.role]
+
+    @property
+    def display_name(self) -> str:
+        return self.printed_name or self.agency.name
+
+    def clean(self) -> None:
+        if self.task_id is None or self.role != AssignmentRole.LEAD:
+            return
+        other_lead = Assignment.objects.filter(task_id=self.task_id, role=AssignmentRole.LEAD).exclude(pk=self.pk)
+        if other_lead.exists():
+            raise ValidationError({"role": _("This task already has a lead unit.")})

@@ -1,0 +1,74 @@
+"""The plan browser: plans, a plan's tree, an agency's tasks. Scoped by visible_to()."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404, render
+
+from agencies.models import Agency
+from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task
+
+
+@login_required
+def plan_list(request):
+    visible_tasks = Task.objects.visible_to(request.user)
+    plans = Plan.objects.visible_to(request.user).annotate(
+        task_count=Count("parts__sections__tasks", filter=Q(parts__sections__tasks__in=visible_tasks), distinct=True),
+        agency_count=Count("parts__sections__tasks__assignments__agency", distinct=True),
+    )
+    return render(request, "tasklist/plan_list.html", {"plans": plans})
+
+
+@login_required
+def plan_detail(request, pk: int):
+    plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=pk)
+    tasks = Task.objects.visible_to(request.user).order_by("order")
+    parts = (
+        Part.objects.filter(plan=plan)
+        .order_by("number")
+        .prefetch_related(
+            Prefetch("sections", queryset=Section.objects.order_by("number")),
+            Prefetch("sections__tasks", queryset=tasks),
+            Prefetch(
+                "sections__tasks__assignments",
+                queryset=Assignment.objects.select_related("agency").order_by("order"),
+            ),
+        )
+    )
+    return render(request, "tasklist/plan_detail.html", {"plan": plan, "parts": parts})
+
+
+@login_required
+def agency_list(request):
+    agencies = (
+        Agency.objects.visible_to(request.user)
+        .annotate(
+            lead_count=Count("assignments", filter=Q(assignments__role=AssignmentRole.LEAD)),
+            cooperating_count=Count("assignments", filter=Q(assignments__role=AssignmentRole.COOPERATING)),
+            responsible_count=Count("assignments", filter=Q(assignments__role=AssignmentRole.RESPONSIBLE)),
+        )
+        .filter(assignments__isnull=False)
+        .distinct()
+        .order_by("jurisdiction", "name")
+    )
+    return render(request, "tasklist/agency_list.html", {"agencies": agencies})
+
+
+@login_required
+def agency_detail(request, pk: int):
+    agency = get_object_or_404(Agency.objects.visible_to(request.user), pk=pk)
+    assignments = (
+        Assignment.objects.filter(agency=agency, task__in=Task.objects.visible_to(request.user))
+        .select_related("task__section__part__plan")
+        .order_by(
+            "task__section__part__plan__doc_number",
+            "task__section__part__number",
+            "task__section__number",
+            "task__order",
+        )
+    )
+    by_plan: dict[Plan, list[Assignment]] = {}
+    for assignment in assignments:
+        by_plan.setdefault(assignment.task.section.part.plan, []).append(assignment)
+    return render(request, "tasklist/agency_detail.html", {"agency": agency, "by_plan": by_plan})
