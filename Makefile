@@ -1,6 +1,8 @@
 # Two entry points for people (see README): `make run` and `make test`.
 # Both start from `make setup`, which is safe to run again.
 PYTHON ?= python3
+# Development defaults; production sets DEBUG, SECRET_KEY, DATABASE_URL … itself (README, Configuration).
+export DEBUG ?= 1
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed

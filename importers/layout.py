@@ -363,12 +363,15 @@ def _continues_title(text: str) -> bool:
 def table_events(rows: list[Row], columns: dict[str, int], problems: list[Problem]) -> Iterator[Event]:
     """A table with one row per task; part and section cells merged or repeated."""
 
-    def cell(row: Row, key: str) -> Cell | None:
+    def raw_cell(row: Row, key: str) -> Cell | None:
         position = columns.get(key)
         if position is None or position >= len(row.cells):
             return None
-        found = row.cells[position]
-        return found if found.text else None
+        return row.cells[position]
+
+    def cell(row: Row, key: str) -> Cell | None:
+        found = raw_cell(row, key)
+        return found if found and found.text else None
 
     for row in rows:
         filled = [c for c in row.cells if c.text]
@@ -402,14 +405,11 @@ def table_events(rows: list[Row], columns: dict[str, int], problems: list[Proble
         number, text = split_task_number(content.text)
         if number is None and number_cell and number_cell.text.isdigit():
             number = int(number_cell.text)
-        unit_cells = [cell(row, key) for key in (LEAD, COOPERATING, RESPONSIBLE)]
+        unit_cells = [raw_cell(row, key) for key in (LEAD, COOPERATING, RESPONSIBLE)]
         texts = [c.text if c else "" for c in unit_cells]
-        first_unit_column = next((columns[key] for key in (LEAD, RESPONSIBLE, COOPERATING) if key in columns), 0)
-        units_ref = next(
-            (_ref(c) for c in unit_cells if c),
-            SourceRef(content.line, first_unit_column + 1 if content.column else None),
-        )
-        yield TaskItem(number, text, _ref(content), parse_units(*texts), units_ref)
+        # Problems with the units point at the first unit cell with text, else the first that exists.
+        anchor = next((c for c in unit_cells if c and c.text), None) or next((c for c in unit_cells if c), content)
+        yield TaskItem(number, text, _ref(content), parse_units(*texts), _ref(anchor))
 
 
 # ---------------------------------------------------------------------------

@@ -1,5 +1,4 @@
 import json
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -22,7 +21,7 @@ class Command(BaseCommand):
             raise CommandError(f"没有文号为“{options['doc_number']}”的方案。已有：{known}")
         text = json.dumps(plan_as_dict(plan), ensure_ascii=False, indent=2) + "\n"
         if options["output"] == "-":
-            sys.stdout.write(text)
+            self.stdout.write(text, ending="")
         else:
             try:
                 with open(options["output"], "w", encoding="utf-8") as handle:

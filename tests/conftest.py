@@ -1,0 +1,88 @@
+"""Shared fixtures. Users follow healthchecks' habit: alice (office), bob (staff of
+市人力资源和社会保障局), charlie (staff of another agency), with a leader beside them."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.db import connection
+
+from agencies.models import Agency, Membership, MembershipRole
+from portal.roles import LEADER_GROUP, OFFICE_GROUP
+
+ROOT = Path(settings.BASE_DIR)
+SEEDS = ROOT / "fixtures" / "seeds"
+JILIN_FILE = SEEDS / "jilin-2020-task-division.txt"
+SUQIAN_FILE = SEEDS / "suqian-2021-task-list.txt"
+JILIN = "吉就组〔2020〕1号"
+SUQIAN = "宿办发〔2021〕60号"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_sessionstart(session):
+    # CI must exercise PostgreSQL; a silent fall-back to SQLite would hide failures.
+    if IN_CI and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise pytest.UsageError("CI=true but DATABASE_URL does not point at PostgreSQL.")
+
+
+def requires(condition: bool, reason: str):
+    """Skip with a reason on a bare machine; in CI a missing service is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres():
+    requires(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
+def directory(db):
+    call_command(
+        "load_agencies", *sorted(str(p) for p in (ROOT / "fixtures" / "agencies").glob("*.json")), stdout=io.StringIO()
+    )
+
+
+@pytest.fixture
+def seeded(directory):
+    """Both seed plans imported through the command, as the first-run set-up does."""
+    for path in (JILIN_FILE, SUQIAN_FILE):
+        call_command("import_tasklist", str(path), stdout=io.StringIO())
+
+
+def _user(username: str, *, groups=(), agency: Agency | None = None, role=MembershipRole.STAFF) -> User:
+    user = User.objects.create_user(username, password="pw-" + username)
+    for name in groups:
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    if agency:
+        Membership.objects.create(user=user, agency=agency, role=role)
+    return user
+
+
+@pytest.fixture
+def alice(db):
+    return _user("alice", groups=[OFFICE_GROUP])
+
+
+@pytest.fixture
+def leader(db):
+    return _user("leo", groups=[LEADER_GROUP])
+
+
+@pytest.fixture
+def bob(seeded):
+    return _user("bob", agency=Agency.objects.get(jurisdiction="宿迁市", name="市人力资源和社会保障局"))
+
+
+@pytest.fixture
+def charlie(seeded):
+    return _user("charlie", agency=Agency.objects.get(jurisdiction="宿迁市", name="市档案局"))

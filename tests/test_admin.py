@@ -1,0 +1,100 @@
+"""The admin: every model has Chinese labels, list filters and search, and the lead-unit filter."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from agencies.models import Agency
+from tasklist.models import Task
+from tests.conftest import SUQIAN
+
+pytestmark = pytest.mark.django_db
+
+PROJECT_APPS = {"agencies", "tasklist", "supervision"}
+MODELS = [model for model in admin.site._registry if model._meta.app_label in PROJECT_APPS]
+
+
+@pytest.fixture
+def superuser(django_user_model, seeded):
+    return django_user_model.objects.create_superuser("root", password="pw")
+
+
+def test_every_project_model_is_registered():
+    from django.apps import apps
+
+    registered = {m._meta.label for m in MODELS}
+    expected = {
+        m._meta.label
+        for app in PROJECT_APPS
+        for m in apps.get_app_config(app).get_models()
+        if not m.__name__.startswith("Historical")
+    }
+    assert registered == expected
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+def test_changelist_add_and_history_pages(client, superuser, model):
+    client.force_login(superuser)
+    opts = model._meta
+    changelist = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    assert changelist.status_code == 200
+    # Chinese labels: the model's plural name is translated.
+    assert re.search(r"[\u4e00-\u9fff]", str(opts.verbose_name_plural))
+    assert str(opts.verbose_name_plural) in changelist.content.decode()
+    model_admin = admin.site._registry[model]
+    assert model_admin.list_filter and model_admin.search_fields
+    assert client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add")).status_code == 200
+    searched = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"), {"q": "市"})
+    assert searched.status_code == 200
+    obj = model.objects.first()
+    if obj is not None:
+        history = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[obj.pk]))
+        assert history.status_code == 200
+
+
+def test_every_task_where_an_agency_leads_in_two_clicks(client, superuser):
+    client.force_login(superuser)
+    education = Agency.objects.get(jurisdiction="宿迁市", name="市教育局")
+    # Click 1: 任务 on the admin index.
+    index = client.get(reverse("admin:index")).content.decode()
+    tasks_url = reverse("admin:tasklist_task_changelist")
+    assert f'href="{tasks_url}"' in index
+    # Click 2: 市教育局 under "按 牵头单位" on the task list.
+    changelist = client.get(tasks_url).content.decode()
+    link = f"?lead={education.pk}"
+    assert link in changelist and "牵头单位" in changelist
+    response = client.get(tasks_url + link)
+    shown = {task.pk for task in response.context["cl"].result_list}
+    expected = set(
+        Task.objects.filter(assignments__agency=education, assignments__role="lead").values_list("pk", flat=True)
+    )
+    assert shown == expected and len(expected) == 6
+    assert all(t.section.part.plan.doc_number == SUQIAN for t in response.context["cl"].result_list)
+
+
+def test_admin_edit_is_audited_with_the_user(client, superuser):
+    client.force_login(superuser)
+    agency = Agency.objects.get(jurisdiction="宿迁市", name="市档案局")
+    url = reverse("admin:agencies_agency_change", args=[agency.pk])
+    form = {
+        "jurisdiction": agency.jurisdiction,
+        "name": agency.name,
+        "full_name": "宿迁市档案局（市档案馆）",
+        "kind": agency.kind,
+        "contact_emails": "dag@example.cn",
+        "aliases-TOTAL_FORMS": "0",
+        "aliases-INITIAL_FORMS": "0",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    agency.refresh_from_db()
+    assert agency.full_name == "宿迁市档案局（市档案馆）"
+    latest = agency.history.first()
+    assert latest.history_user == superuser
+    assert latest.prev_record.full_name == "宿迁市档案局"
