@@ -39,9 +39,10 @@ def load_directory(data: dict) -> DirectoryResult:
     if not jurisdiction or not isinstance(entries, list):
         raise ValidationError("单位名录须含 jurisdiction（所属地区）和 agencies（单位列表）。")
     result = DirectoryResult()
-    for entry in entries:
+    for position, entry in enumerate(entries, start=1):
         name = normalize_name(entry["name"])
         wanted = {
+            "sort_order": position,
             "full_name": entry.get("full_name", ""),
             "kind": entry.get("kind") or (AgencyKind.COLLECTIVE if looks_collective(name) else AgencyKind.DEPARTMENT),
         }

@@ -29,7 +29,7 @@ class AgencyQuerySet(models.QuerySet):
             return self.none()
         if sees_everything(user):
             return self
-        return self.filter(memberships__user=user).distinct()
+        return self.filter(pk__in=Membership.objects.filter(user=user).values("agency"))
 
 
 class AgencyManager(models.Manager.from_queryset(AgencyQuerySet)):
@@ -50,6 +50,8 @@ class Agency(models.Model):
         related_name="collectives",
         help_text=_("For a collective unit: the agencies it stands for, when known."),
     )
+    # Position in the directory (the order plans first name them), so lists read like the plans.
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
     contact_emails = models.TextField(_("contact e-mails"), blank=True, help_text=_("One address per line."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -59,7 +61,7 @@ class Agency(models.Model):
     class Meta:
         verbose_name = _("agency")
         verbose_name_plural = _("agencies")
-        ordering = ["jurisdiction", "name"]
+        ordering = ["jurisdiction", "sort_order", "name"]
         constraints = [
             models.UniqueConstraint(fields=["jurisdiction", "name"], name="agency_unique_name_per_jurisdiction"),
             models.CheckConstraint(condition=models.Q(kind__in=AgencyKind.values), name="agency_kind_valid"),

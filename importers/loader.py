@@ -133,14 +133,16 @@ class _Apply:
             by_name.setdefault(alias.name, alias.agency)
         missing = [name for name in self.draft.unit_names() if normalize_name(name) not in by_name]
         if missing:
+            last = max((agency.sort_order for agency in by_name.values()), default=0)
             created = bulk_create_with_history(
                 [
                     Agency(
                         jurisdiction=jurisdiction,
                         name=normalize_name(name),
                         kind=AgencyKind.COLLECTIVE if looks_collective(name) else AgencyKind.DEPARTMENT,
+                        sort_order=last + position,
                     )
-                    for name in missing
+                    for position, name in enumerate(missing, start=1)
                 ],
                 Agency,
                 default_user=self.user,

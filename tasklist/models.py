@@ -49,7 +49,7 @@ class Plan(models.Model):
     class Meta:
         verbose_name = _("plan")
         verbose_name_plural = _("plans")
-        ordering = ["-issued_on", "doc_number"]
+        ordering = [models.F("issued_on").desc(nulls_last=True), "doc_number"]
 
     def __str__(self) -> str:
         return f"{self.doc_number} {self.title}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 
 from agencies.models import Agency
@@ -13,10 +13,16 @@ from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Tas
 @login_required
 def plan_list(request):
     visible_tasks = Task.objects.visible_to(request.user)
-    plans = Plan.objects.visible_to(request.user).annotate(
-        task_count=Count("parts__sections__tasks", filter=Q(parts__sections__tasks__in=visible_tasks), distinct=True),
-        agency_count=Count("parts__sections__tasks__assignments__agency", distinct=True),
-    )
+    plans = (
+        Plan.objects.visible_to(request.user)
+        .annotate(
+            task_count=Count(
+                "parts__sections__tasks", filter=Q(parts__sections__tasks__in=visible_tasks), distinct=True
+            ),
+            agency_count=Count("parts__sections__tasks__assignments__agency", distinct=True),
+        )
+        .order_by(*Plan._meta.ordering)
+    )  # aggregation drops Meta.ordering
     return render(request, "tasklist/plan_list.html", {"plans": plans})
 
 
@@ -41,16 +47,16 @@ def plan_detail(request, pk: int):
 
 @login_required
 def agency_list(request):
+    held = Assignment.objects.filter(agency=OuterRef("pk"))
     agencies = (
         Agency.objects.visible_to(request.user)
+        .filter(Exists(held))
         .annotate(
             lead_count=Count("assignments", filter=Q(assignments__role=AssignmentRole.LEAD)),
             cooperating_count=Count("assignments", filter=Q(assignments__role=AssignmentRole.COOPERATING)),
             responsible_count=Count("assignments", filter=Q(assignments__role=AssignmentRole.RESPONSIBLE)),
         )
-        .filter(assignments__isnull=False)
-        .distinct()
-        .order_by("jurisdiction", "name")
+        .order_by(*Agency._meta.ordering)  # aggregation drops Meta.ordering
     )
     return render(request, "tasklist/agency_list.html", {"agencies": agencies})
 

@@ -85,6 +85,7 @@ def test_admin_edit_is_audited_with_the_user(client, superuser):
         "name": agency.name,
         "full_name": "宿迁市档案局（市档案馆）",
         "kind": agency.kind,
+        "sort_order": agency.sort_order,
         "contact_emails": "dag@example.cn",
         "aliases-TOTAL_FORMS": "0",
         "aliases-INITIAL_FORMS": "0",

@@ -50,6 +50,7 @@ class TestOffice:
         response = client.get(reverse("tasklist:plan_list"))
         body = response.content.decode()
         assert JILIN in body and SUQIAN in body
+        assert [p.doc_number for p in response.context["plans"]] == [JILIN, SUQIAN]  # dated first, newest first
         plans = {p.doc_number: p for p in response.context["plans"]}
         assert plans[JILIN].task_count == 46 and plans[SUQIAN].task_count == 47
         assert plans[JILIN].agency_count == 33 and plans[SUQIAN].agency_count == 33
@@ -90,6 +91,19 @@ class TestOffice:
         assert len(assignments) == 13
         assert [a.role for a in assignments].count("lead") == 6
         assert "推进城乡义务教育一体化发展" in body
+
+    def test_agency_list_counts_tasks_by_role(self, client, alice, seeded):
+        client.force_login(alice)
+        listed = client.get(reverse("tasklist:agency_list")).context["agencies"]
+        agencies = {(a.jurisdiction, a.name): a for a in listed}
+        education = agencies[("宿迁市", "市教育局")]
+        assert (education.lead_count, education.cooperating_count, education.responsible_count) == (6, 7, 0)
+        counties = agencies[("宿迁市", "各县（区）")]
+        assert (counties.lead_count, counties.cooperating_count) == (0, 47)
+        # 省人社厅 stands in 34 of Jilin's 46 units cells (grep -c of the seed).
+        assert agencies[("吉林省", "省人社厅")].responsible_count == 34
+        # Listed in the directory's order, which follows the plans.
+        assert list(agencies)[:2] == [("吉林省", "省发改委"), ("吉林省", "省科技厅")]
 
     def test_unknown_ids_are_404(self, client, alice, seeded):
         client.force_login(alice)
@@ -142,6 +156,12 @@ class TestLanguage:
         body = client.get(reverse("tasklist:plan_list")).content.decode()
         assert '<html lang="zh-hans">' in body
         assert "任务督查平台" in body and "文号" in body
+
+    def test_an_english_browser_still_gets_chinese(self, client, alice, seeded):
+        client.force_login(alice)
+        response = client.get(reverse("tasklist:plan_list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+        assert "任务督查平台" in response.content.decode()
+        assert response["Content-Language"] == "zh-hans"
 
     def test_switch_to_english_and_back(self, client, alice, seeded):
         client.force_login(alice)
