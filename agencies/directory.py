@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from agencies.models import Agency, AgencyAlias, AgencyKind
 from agencies.names import looks_collective, normalize_name
@@ -28,7 +29,9 @@ def load_directory_file(path: str | Path) -> DirectoryResult:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise ValidationError(f"无法读取单位名录“{path}”：{error}") from None
+        raise ValidationError(
+            _("Cannot read the agency directory “%(path)s”: %(error)s") % {"path": path, "error": error}
+        ) from None
     return load_directory(data)
 
 
@@ -37,7 +40,7 @@ def load_directory(data: dict) -> DirectoryResult:
     jurisdiction = data.get("jurisdiction", "").strip()
     entries = data.get("agencies")
     if not jurisdiction or not isinstance(entries, list):
-        raise ValidationError("单位名录须含 jurisdiction（所属地区）和 agencies（单位列表）。")
+        raise ValidationError(_("An agency directory needs “jurisdiction” and a list of “agencies”."))
     result = DirectoryResult()
     for position, entry in enumerate(entries, start=1):
         name = normalize_name(entry["name"])

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 
 @dataclass(frozen=True)
 class SourceRef:
@@ -19,8 +21,8 @@ class SourceRef:
 
     def label(self) -> str:
         if self.column is None:
-            return f"第{self.line}行"
-        return f"第{self.line}行 第{self.column}列"
+            return _("Line %(line)s") % {"line": self.line}
+        return _("Line %(line)s, column %(column)s") % {"line": self.line, "column": self.column}
 
 
 @dataclass
@@ -29,7 +31,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.ref.label()}：{self.message}" if self.ref else self.message
+        if self.ref is None:
+            return self.message
+        return _("%(where)s: %(message)s") % {"where": self.ref.label(), "message": self.message}
 
 
 class DraftError(Exception):
@@ -94,7 +98,7 @@ class PlanDraft:
     def unit_names(self) -> list[str]:
         """Every unit name in order of first appearance."""
         seen: dict[str, None] = {}
-        for _, _, task in self.tasks():
+        for _part, _section, task in self.tasks():
             for unit in task.units:
                 seen.setdefault(unit.name, None)
         return list(seen)

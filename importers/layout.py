@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from agencies.names import normalize_name
 from importers.draft import (
     DraftError,
@@ -150,17 +152,20 @@ def parse_units(lead: str = "", cooperating: str = "", responsible: str = "") ->
     seen: set[str] = set()
     for name, role in entries:
         if len(name) > LONGEST_UNIT_NAME or "。" in name:
-            parsed.problems.append(f"“{name[:20]}…”不像单位名称（应为单位名称，以“、”分隔）")
+            parsed.problems.append(
+                _("“%(text)s…” does not look like an agency name (expected names separated by “、”)")
+                % {"text": name[:20]}
+            )
             continue
         if name in seen:
-            parsed.problems.append(f"单位“{name}”在同一任务中重复出现")
+            parsed.problems.append(_("Agency “%(name)s” is named twice on one task") % {"name": name})
             continue
         seen.add(name)
         parsed.units.append(UnitDraft(name=name, role=role))
     if sum(1 for u in parsed.units if u.role == "lead") > 1:
-        parsed.problems.append("一项任务只能有一个牵头单位")
+        parsed.problems.append(_("A task can have only one lead unit"))
     if not parsed.units and not parsed.problems:
-        parsed.problems.append("责任单位为空（每项任务至少要有一个单位）")
+        parsed.problems.append(_("No agency is named (every task needs at least one)"))
     return parsed
 
 
@@ -294,12 +299,19 @@ def extract_meta(lines: list[str]) -> PlanMeta:
 def _heading(pattern: re.Pattern, cell: Cell, what: str, problems: list[Problem]) -> tuple[int, str] | None:
     match = pattern.match(cell.text)
     if not match:
-        problems.append(Problem(_ref(cell), f"应为{what}，实际为“{cell.text[:30]}”"))
+        problems.append(
+            Problem(_ref(cell), _("Expected %(what)s, found “%(text)s”") % {"what": what, "text": cell.text[:30]})
+        )
         return None
     try:
         return parse_chinese(match.group(1)), match.group(2).strip()
     except (KeyError, ValueError):
-        problems.append(Problem(_ref(cell), f"无法识别{what}的编号“{match.group(1)}”"))
+        problems.append(
+            Problem(
+                _ref(cell),
+                _("Cannot read the number “%(number)s” of %(what)s") % {"number": match.group(1), "what": what},
+            )
+        )
         return None
 
 
@@ -317,12 +329,12 @@ def stream_events(cells: list[Cell], problems: list[Problem]) -> Iterator[Event]
         cell = cells[index]
         index += 1
         if PART_RE.match(cell.text):
-            heading = _heading(PART_RE, cell, "部分标题", problems)
+            heading = _heading(PART_RE, cell, _("a part heading"), problems)
             if heading:
                 yield PartHeading(*heading, _ref(cell))
             continue
         if SECTION_RE.match(cell.text):
-            heading = _heading(SECTION_RE, cell, "节标题", problems)
+            heading = _heading(SECTION_RE, cell, _("a section heading"), problems)
             if heading is None:
                 continue
             number, title = heading
@@ -336,15 +348,26 @@ def stream_events(cells: list[Cell], problems: list[Problem]) -> Iterator[Event]
             continue
         number, content = split_task_number(cell.text)
         if number is None and not SENTENCE_PUNCTUATION.search(cell.text):
-            problems.append(Problem(_ref(cell), f"无法识别此行：应为部分标题、节标题或任务，实际为“{cell.text[:30]}”"))
+            problems.append(
+                Problem(
+                    _ref(cell),
+                    _("Cannot read this line: expected a part heading, a section heading or a task, found “%(text)s”")
+                    % {"text": cell.text[:30]},
+                )
+            )
             continue
         if index >= len(cells):
-            problems.append(Problem(_ref(cell), "任务之后缺少责任单位"))
+            problems.append(Problem(_ref(cell), _("The task has no agencies after it")))
             break
         units_cell = cells[index]
         index += 1
         if PART_RE.match(units_cell.text) or SECTION_RE.match(units_cell.text) or split_task_number(units_cell.text)[0]:
-            problems.append(Problem(_ref(units_cell), f"应为上一行任务的责任单位，实际为“{units_cell.text[:30]}”"))
+            problems.append(
+                Problem(
+                    _ref(units_cell),
+                    _("Expected the agencies of the task above, found “%(text)s”") % {"text": units_cell.text[:30]},
+                )
+            )
             index -= 1
             continue
         yield TaskItem(number, content, _ref(cell), parse_units(responsible=units_cell.text), _ref(units_cell))
@@ -379,24 +402,24 @@ def table_events(rows: list[Row], columns: dict[str, int], problems: list[Proble
             continue
         # A part row spanning the whole table: one text, alone or repeated by the merge.
         if len({c.text for c in filled}) == 1 and PART_RE.match(filled[0].text):
-            heading = _heading(PART_RE, filled[0], "部分标题", problems)
+            heading = _heading(PART_RE, filled[0], _("a part heading"), problems)
             if heading:
                 yield PartHeading(*heading, _ref(filled[0]))
             continue
         part = cell(row, PART)
         if part:
-            heading = _heading(PART_RE, part, "“一、…”形式的部分标题", problems)
+            heading = _heading(PART_RE, part, _("a part heading like “一、…”"), problems)
             if heading:
                 yield PartHeading(*heading, _ref(part))
         section, number_cell = cell(row, SECTION), cell(row, NUMBER)
         if number_cell and SECTION_RE.match(number_cell.text):
-            heading = _heading(SECTION_RE, number_cell, "节编号", problems)
+            heading = _heading(SECTION_RE, number_cell, _("a section number"), problems)
             if heading:
                 title = section.text if section else heading[1]
                 yield SectionHeading(heading[0], title, _ref(number_cell))
             number_cell = None
         elif section:
-            heading = _heading(SECTION_RE, section, "“（一）…”形式的节标题", problems)
+            heading = _heading(SECTION_RE, section, _("a section heading like “（一）…”"), problems)
             if heading:
                 yield SectionHeading(*heading, _ref(section))
         content = cell(row, CONTENT)
@@ -426,30 +449,42 @@ def build_draft(meta: PlanMeta, events: Iterable[Event], problems: list[Problem]
             if part and event.number == part.number:
                 continue  # the heading repeated at a page break
             if any(p.number == event.number for p in draft.parts) or (part and event.number < part.number):
-                problems.append(Problem(event.ref, f"部分编号“{event.number}”重复或顺序颠倒"))
+                problems.append(
+                    Problem(
+                        event.ref, _("Part number %(number)s is repeated or out of order") % {"number": event.number}
+                    )
+                )
                 continue
             part = PartDraft(event.number, event.title, ref=event.ref)
             draft.parts.append(part)
             section = None
         elif isinstance(event, SectionHeading):
             if part is None:
-                problems.append(Problem(event.ref, "节标题之前没有部分标题（“一、…”）"))
+                problems.append(Problem(event.ref, _("A section heading comes before any part heading (“一、…”)")))
                 continue
             if section and event.number == section.number:
                 continue  # repeated at a page break
             if any(s.number == event.number for s in part.sections):
-                problems.append(Problem(event.ref, f"节编号“{event.number}”在本部分重复"))
+                problems.append(
+                    Problem(
+                        event.ref, _("Section number %(number)s is repeated in this part") % {"number": event.number}
+                    )
+                )
                 continue
             section = SectionDraft(event.number, event.title, ref=event.ref)
             part.sections.append(section)
         else:
             if section is None:
-                problems.append(Problem(event.ref, "任务之前没有节标题（“（一）…”）"))
+                problems.append(Problem(event.ref, _("A task comes before any section heading (“（一）…”)")))
                 continue
             if not event.content:
-                problems.append(Problem(event.ref, "任务内容为空"))
+                problems.append(Problem(event.ref, _("The task has no content")))
             if event.number is not None and any(t.number == event.number for t in section.tasks):
-                problems.append(Problem(event.ref, f"任务序号{event.number}在本节重复"))
+                problems.append(
+                    Problem(
+                        event.ref, _("Task number %(number)s is repeated in this section") % {"number": event.number}
+                    )
+                )
             problems.extend(Problem(event.units_ref, message) for message in event.units.problems)
             if event.units.note and not draft.assignment_note:
                 draft.assignment_note = event.units.note
@@ -461,7 +496,17 @@ def layout(rows: list[Row], meta_override: PlanMeta | None = None) -> PlanDraft:
     """Rows from any reader → PlanDraft, or DraftError with every problem found."""
     header = find_header(rows)
     if header is None:
-        raise DraftError([Problem(None, "未找到表头：前几行中应有“具体内容/任务内容”和“牵头单位/责任单位”等列名。")])
+        raise DraftError(
+            [
+                Problem(
+                    None,
+                    _(
+                        "No header row found: one of the first rows should name columns such as "
+                        "“具体内容/任务内容” and “牵头单位/责任单位”."
+                    ),
+                )
+            ]
+        )
     preamble = [" ".join(c.text for c in row.cells) for row in rows[: header.start]]
     meta = extract_meta(preamble)
     if meta_override:
@@ -478,13 +523,15 @@ def layout(rows: list[Row], meta_override: PlanMeta | None = None) -> PlanDraft:
         events = list(table_events(body, header.columns, problems))
     draft = build_draft(meta, events, problems)
     if not meta.doc_number:
-        problems.insert(0, Problem(None, "未找到文号（如“宿办发〔2021〕60号”），请在导入时指定文号。"))
+        problems.insert(
+            0, Problem(None, _("No document number (such as “宿办发〔2021〕60号”) found; give it when importing."))
+        )
     if not meta.title:
-        problems.insert(0, Problem(None, "未找到方案标题，请在导入时指定标题。"))
+        problems.insert(0, Problem(None, _("No plan title found; give it when importing.")))
     if not meta.jurisdiction:
-        problems.insert(0, Problem(None, "无法从发文机关判断所属地区，请在导入时指定。"))
+        problems.insert(0, Problem(None, _("Cannot tell the jurisdiction from the issuer; give it when importing.")))
     if not problems and not draft.parts:
-        problems.append(Problem(None, "表头之后没有任何任务。"))
+        problems.append(Problem(None, _("There is no task after the header.")))
     if problems:
         raise DraftError(problems)
     return draft

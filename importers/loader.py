@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from agencies.models import Agency, AgencyAlias, AgencyKind
@@ -64,27 +65,54 @@ class ImportReport:
         )
 
     def summary(self) -> list[str]:
-        lines = [f"{self.doc_number}：{'新建方案' if self.plan_created else '更新已有方案'}"]
+        values = {
+            "doc_number": self.doc_number,
+            "parts_created": self.parts_created,
+            "parts_changed": self.parts_changed,
+            "sections_created": self.sections_created,
+            "sections_changed": self.sections_changed,
+            "tasks_created": len(self.tasks_created),
+            "tasks_changed": len(self.tasks_changed),
+            "tasks_unchanged": self.tasks_unchanged,
+            "tasks_missing": len(self.tasks_missing),
+            "agencies_created": len(self.agencies_created),
+            "assignments_created": self.assignments_created,
+            "assignments_changed": self.assignments_changed,
+            "assignments_removed": self.assignments_removed,
+        }
+        empty = _("(empty)")
+        lines = [
+            (_("%(doc_number)s: new plan") if self.plan_created else _("%(doc_number)s: updates the stored plan"))
+            % values
+        ]
         for name, (old, new) in self.plan_changes.items():
-            lines.append(f"  方案{name}：{old or '（空）'} → {new or '（空）'}")
-        lines.append(f"  部分：新增 {self.parts_created}，修改 {self.parts_changed}")
-        lines.append(f"  节：新增 {self.sections_created}，修改 {self.sections_changed}")
+            lines.append(f"  {name}: {old or empty} → {new or empty}")
+        lines.append("  " + _("Parts: %(parts_created)s new, %(parts_changed)s changed") % values)
+        lines.append("  " + _("Sections: %(sections_created)s new, %(sections_changed)s changed") % values)
         lines.append(
-            f"  任务：新增 {len(self.tasks_created)}，修改 {len(self.tasks_changed)}，"
-            f"未变 {self.tasks_unchanged}，文件中缺少 {len(self.tasks_missing)}（保留，未删除）"
+            "  "
+            + _(
+                "Tasks: %(tasks_created)s new, %(tasks_changed)s changed, %(tasks_unchanged)s unchanged, "
+                "%(tasks_missing)s missing from the file (kept, not deleted)"
+            )
+            % values
         )
-        lines.extend(f"    修改：{label}" for label in self.tasks_changed)
-        lines.extend(f"    缺少：{label}" for label in self.tasks_missing)
+        lines.extend("    " + _("Changed: %(task)s") % {"task": label} for label in self.tasks_changed)
+        lines.extend("    " + _("Missing: %(task)s") % {"task": label} for label in self.tasks_missing)
+        new_agencies = "  " + _("New agencies: %(agencies_created)s") % values
+        if self.agencies_created:
+            new_agencies += f"（{'、'.join(self.agencies_created)}）"
+        lines.append(new_agencies)
         lines.append(
-            f"  新单位：{len(self.agencies_created)}"
-            + (f"（{'、'.join(self.agencies_created)}）" if self.agencies_created else "")
-        )
-        lines.append(
-            f"  任务分工：新增 {self.assignments_created}，修改 {self.assignments_changed}，"
-            f"移除 {self.assignments_removed}"
+            "  "
+            + _(
+                "Assignments: %(assignments_created)s new, %(assignments_changed)s changed, "
+                "%(assignments_removed)s removed"
+            )
+            % values
         )
         if not self.has_changes:
-            lines.append("  没有任何变化。")
+            lines.append("  " + _("Nothing changes."))
         return lines
 
 
@@ -110,7 +138,7 @@ class _Apply:
         self.draft = draft
         self.report = report
         self.user = user
-        self.reason = f"导入 {draft.meta.doc_number}"
+        self.reason = _("Import %(doc_number)s") % {"doc_number": draft.meta.doc_number}
 
     def run(self) -> None:
         agencies = self.resolve_agencies()
@@ -158,14 +186,16 @@ class _Apply:
 
     def check_alias_duplicates(self, resolved: dict[str, Agency]) -> None:
         problems = []
-        for _, _, task in self.draft.tasks():
+        for _part, _section, task in self.draft.tasks():
             seen: dict[int, str] = {}
             for unit in task.units:
                 agency = resolved[unit.name]
                 if agency.pk in seen:
                     problems.append(
                         Problem(
-                            task.ref, f"“{unit.name}”与“{seen[agency.pk]}”是同一单位（{agency.name}），在同一任务中重复"
+                            task.ref,
+                            _("“%(name)s” and “%(other)s” are one agency (%(agency)s), named twice on one task")
+                            % {"name": unit.name, "other": seen[agency.pk], "agency": agency.name},
                         )
                     )
                 seen[agency.pk] = unit.name
@@ -291,16 +321,16 @@ class _Apply:
                     else:
                         edits = []
                         if task.content != draft_task.content:
-                            edits.append("内容")
+                            edits.append(_("content"))
                             task.content = draft_task.content
                         if task.order != order:
-                            edits.append("位置")
+                            edits.append(_("position"))
                             task.order = order
                         if edits:
                             changed.append(task)
                             self.report.tasks_changed.append(
                                 self.label(draft_part.number, draft_section.number, task.number, task.content)
-                                + f"（{'、'.join(edits)}）"
+                                + f" ({', '.join(edits)})"
                             )
                         else:
                             self.report.tasks_unchanged += 1
@@ -391,8 +421,12 @@ class _Apply:
         problems = {
             report.assignment_id: Problem(
                 None,
-                f"文件中任务“{report.assignment.task}”不再列出“{report.assignment.agency}”，"
-                "但该单位已报送进展反馈，不能移除；请在文件中保留该单位，或先由督查室处理其反馈。",
+                _(
+                    "The file no longer names “%(agency)s” on task “%(task)s”, but the agency has filed progress "
+                    "reports on it and cannot be removed; keep it in the file, or ask the office to deal with the "
+                    "reports first."
+                )
+                % {"agency": report.assignment.agency, "task": report.assignment.task},
             )
             for report in reported
         }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from importers.draft import DraftError, PlanDraft, PlanMeta, Problem
 from importers.layout import layout
 from importers.readers.base import Row
@@ -15,13 +17,14 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
 def read_rows(data: bytes, filename: str = "") -> list[Row]:
     if not data.strip():
-        raise DraftError([Problem(None, "文件是空的。")])
+        raise DraftError([Problem(None, _("The file is empty."))])
     if data.startswith((ZIP_MAGIC, OLE_MAGIC)):
         raise DraftError(
             [
                 Problem(
                     None,
-                    f"“{Path(filename).name or '该文件'}”是 Word/Excel 文件，此版本只能导入文本格式（.txt）的方案。",
+                    _("“%(name)s” is a Word or Excel file; this version imports plans as plain text (.txt) only.")
+                    % {"name": Path(filename).name or _("the file")},
                 )
             ]
         )
@@ -37,5 +40,6 @@ def draft_from_path(path: str | Path, meta: PlanMeta | None = None) -> PlanDraft
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise DraftError([Problem(None, f"无法读取文件“{path}”：{error.strerror}")]) from None
+        message = _("Cannot read the file “%(path)s”: %(error)s") % {"path": path, "error": error.strerror}
+        raise DraftError([Problem(None, message)]) from None
     return draft_from_bytes(data, path.name, meta)

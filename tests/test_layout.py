@@ -241,6 +241,16 @@ class TestProblems:
             draft_from_bytes(text.encode())
         assert [str(p) for p in caught.value.problems] == ["第30行 第3列：任务序号1在本节重复"]
 
+    def test_problems_speak_the_users_language(self):
+        from django.utils import translation
+
+        text = SUQIAN_FILE.read_text(encoding="utf-8").replace("\t2.促进平台经济", "\t1.促进平台经济")
+        with translation.override("en"), pytest.raises(DraftError) as caught:
+            draft_from_bytes(text.encode())
+        assert [str(p) for p in caught.value.problems] == [
+            "Line 30, column 3: Task number 1 is repeated in this section"
+        ]
+
     def test_empty_unit_cell_names_row_and_column(self):
         text = SUQIAN_FILE.read_text(encoding="utf-8").replace("\t市科技局\n\t各县（区），市各功能区\n", "\t\n\t\n", 1)
         with pytest.raises(DraftError) as caught:

@@ -9,6 +9,8 @@ Two shapes of table survive that conversion and both are read here:
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from importers.draft import DraftError, Problem
 from importers.readers.base import Cell, Row, clean_text
 
@@ -21,12 +23,12 @@ def decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise DraftError([Problem(None, "文件不是 UTF-8 或 GB18030 编码的文本，无法读取。")])
+    raise DraftError([Problem(None, _("The file is not text in UTF-8 or GB18030 and cannot be read."))])
 
 
 def read_text(data: bytes) -> list[Row]:
     if b"\x00" in data[:4096]:
-        raise DraftError([Problem(None, "文件不是纯文本（含有二进制内容），请上传 .txt、.docx 或 .xlsx 文件。")])
+        raise DraftError([Problem(None, _("The file is not plain text (it holds binary data)."))])
     rows: list[Row] = []
     block: list[Cell] = []
 

@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from importers.draft import DraftError, PlanMeta
 from importers.loader import apply_draft
@@ -43,8 +44,9 @@ class Command(BaseCommand):
             draft = draft_from_path(options["file"], override)
             report = apply_draft(draft, dry_run=options["dry_run"])
         except DraftError as error:
-            raise CommandError(f"{options['file']}: 无法导入：\n" + "\n".join(str(p) for p in error.problems)) from None
+            heading = _("%(file)s cannot be imported:") % {"file": options["file"]}
+            raise CommandError("\n".join([heading, *(str(p) for p in error.problems)])) from None
         if options["dry_run"]:
-            self.stdout.write("试运行（--dry-run）：以下为将要进行的变化，数据库未作任何修改。")
+            self.stdout.write(_("Dry run (--dry-run): what would change; the database was not modified."))
         for line in report.summary():
             self.stdout.write(line)

@@ -1,6 +1,7 @@
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from tasklist.export import plan_as_dict
 from tasklist.models import Plan
@@ -17,8 +18,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         plan = Plan.objects.filter(doc_number=options["doc_number"]).first()
         if plan is None:
-            known = "、".join(Plan.objects.values_list("doc_number", flat=True)) or "（无）"
-            raise CommandError(f"没有文号为“{options['doc_number']}”的方案。已有：{known}")
+            known = "、".join(Plan.objects.values_list("doc_number", flat=True)) or "—"
+            raise CommandError(
+                _("There is no plan numbered “%(doc_number)s”. Known plans: %(known)s")
+                % {"doc_number": options["doc_number"], "known": known}
+            )
         text = json.dumps(plan_as_dict(plan), ensure_ascii=False, indent=2) + "\n"
         if options["output"] == "-":
             self.stdout.write(text, ending="")
@@ -27,5 +31,9 @@ class Command(BaseCommand):
                 with open(options["output"], "w", encoding="utf-8") as handle:
                     handle.write(text)
             except OSError as error:
-                raise CommandError(f"无法写入“{options['output']}”：{error.strerror}") from None
-            self.stderr.write(f"已导出 {plan.doc_number} 到 {options['output']}")
+                raise CommandError(
+                    _("Cannot write “%(path)s”: %(error)s") % {"path": options["output"], "error": error.strerror}
+                ) from None
+            self.stderr.write(
+                _("Exported %(doc_number)s to %(path)s") % {"doc_number": plan.doc_number, "path": options["output"]}
+            )
