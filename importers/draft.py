@@ -27,13 +27,21 @@ class SourceRef:
 
 @dataclass
 class Problem:
+    """One problem in a file. Its text is fixed in the language active when it was found,
+    like its message, so that a clerk never reads half Chinese, half English."""
+
     ref: SourceRef | None
     message: str
+    text: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.ref is None:
+            self.text = self.message
+        else:
+            self.text = _("%(where)s: %(message)s") % {"where": self.ref.label(), "message": self.message}
 
     def __str__(self) -> str:
-        if self.ref is None:
-            return self.message
-        return _("%(where)s: %(message)s") % {"where": self.ref.label(), "message": self.message}
+        return self.text
 
 
 class DraftError(Exception):
