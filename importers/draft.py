@@ -64,6 +64,8 @@ class TaskDraft:
     content: str
     units: list[UnitDraft] = field(default_factory=list)
     ref: SourceRef | None = None
+    deadline_text: str = ""
+    due_on: dt.date | None = None
 
 
 @dataclass

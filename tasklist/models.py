@@ -136,6 +136,9 @@ class Task(models.Model):
     order = models.PositiveIntegerField(_("order"), help_text=_("Position within the section."))
     content = models.TextField(_("content"))
     status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    # 完成时限 as printed ("2021年底前", "长期坚持"), and the date it means when it names one.
+    deadline_text = models.CharField(_("deadline as printed"), max_length=100, blank=True)
+    due_on = models.DateField(_("due date"), null=True, blank=True)
     agencies = models.ManyToManyField(Agency, through="Assignment", related_name="tasks", verbose_name=_("agencies"))
 
     history = HistoricalRecords()
