@@ -1,0 +1,1 @@
+"""Builders of sample input files, made in memory for tests."""
