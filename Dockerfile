@@ -1,4 +1,4 @@
-# One image for web, worker and beat (see docker-compose.yml and docs/deploy.md).
+# One image for web, worker and beat (see docker-compose.yml).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PORTAL_VAR_DIR=/var/lib/portal
@@ -10,7 +10,8 @@ RUN pip install --no-cache-dir -r requirements/base.txt polib
 COPY . .
 RUN DEBUG=1 python manage.py compiletranslations \
  && DEBUG=1 STATIC_ROOT=/app/staticfiles python manage.py collectstatic --noinput \
- && useradd --system --home /app portal && mkdir -p /var/lib/portal && chown portal /var/lib/portal
+ && useradd --system --home /app portal \
+ && mkdir -p /var/lib/portal/media && chown -R portal /var/lib/portal
 
 USER portal
 EXPOSE 8000

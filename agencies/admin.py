@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from agencies.models import Agency, AgencyAlias, Membership
+from agencies.resources import AgencyResource
 
 
 class AgencyAliasInline(admin.TabularInline):
@@ -18,7 +20,8 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Agency)
-class AgencyAdmin(SimpleHistoryAdmin):
+class AgencyAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [AgencyResource]
     list_display = ["name", "full_name", "jurisdiction", "kind"]
     list_filter = ["jurisdiction", "kind"]
     search_fields = ["name", "full_name", "aliases__name"]

@@ -98,6 +98,8 @@ class PlanDraft:
     meta: PlanMeta
     parts: list[PartDraft] = field(default_factory=list)
     assignment_note: str = ""
+    sheet_name: str = ""  # the sheet or table the plan was read from
+    sheet_names: list[str] = field(default_factory=list)  # every sheet the file has, for the user to pick
 
     def tasks(self):
         for part in self.parts:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
 from agencies.names import normalize_name
+from importers.deadlines import parse_deadline
 from importers.draft import (
     DraftError,
     PartDraft,
@@ -35,7 +36,7 @@ from importers.readers.base import Cell, Row
 # Header words
 # ---------------------------------------------------------------------------
 
-PART, SECTION, NUMBER, CONTENT, LEAD, COOPERATING, RESPONSIBLE = (
+PART, SECTION, NUMBER, CONTENT, LEAD, COOPERATING, RESPONSIBLE, DEADLINE = (
     "part",
     "section",
     "number",
@@ -43,6 +44,7 @@ PART, SECTION, NUMBER, CONTENT, LEAD, COOPERATING, RESPONSIBLE = (
     "lead",
     "cooperating",
     "responsible",
+    "deadline",
 )
 
 HEADER_WORDS: dict[str, tuple[str, ...]] = {
@@ -53,6 +55,7 @@ HEADER_WORDS: dict[str, tuple[str, ...]] = {
     LEAD: ("牵头单位", "牵头部门"),
     COOPERATING: ("配合单位", "配合部门", "协办单位"),
     RESPONSIBLE: ("责任单位", "责任部门"),
+    DEADLINE: ("完成时限", "完成时间", "时间节点", "时限要求", "时间要求", "完成期限"),
 }
 _HEADER_LOOKUP = {word: key for key, words in HEADER_WORDS.items() for word in words}
 
@@ -113,7 +116,10 @@ class ParsedUnits:
 
 
 _LEAD_SUFFIX_RE = re.compile(r"^(.+?)[（(]牵头[）)]$")
-_LEAD_CLAUSE_RE = re.compile(r"^(.+?)牵头[，,；;]?(.*)$")
+# "X牵头，Y、Z配合": X is one name, 牵头 ends a clause.
+_LEAD_CLAUSE_RE = re.compile(r"^([^（()）、，,；;]+?)牵头(?:[，,；;](.*))?$")
+# "Y、Z（X牵头）": the lead named inside brackets.
+_LEAD_IN_BRACKETS_RE = re.compile(r"[（(]([^（()）]+?)牵头[）)]")
 _TRAILING_ROLE_RE = re.compile(r"(配合|按职责分工负责|参与|协助)$")
 
 
@@ -134,11 +140,16 @@ def parse_units(lead: str = "", cooperating: str = "", responsible: str = "") ->
     if note:
         parsed.note = note.group(1)
         text = text[: note.start()].strip()
+    bracketed = _LEAD_IN_BRACKETS_RE.search(text)
     clause = _LEAD_CLAUSE_RE.match(text)
-    if clause and clause.group(1) and not any(ch in clause.group(1) for ch in UNIT_SEPARATORS):
-        # "X牵头，Y、Z配合" / "X牵头，Y、Z按职责分工负责"
+    if bracketed:
+        lead_name = normalize_name(bracketed.group(1))
+        entries.append((lead_name, "lead"))
+        rest = text[: bracketed.start()] + text[bracketed.end() :]
+        entries.extend((name, "cooperating") for name in split_names(rest) if name != lead_name)
+    elif clause:
         add(clause.group(1), "lead")
-        rest = clause.group(2).strip()
+        rest = (clause.group(2) or "").strip()
         match = _TRAILING_ROLE_RE.search(rest)
         role = "responsible" if match and match.group(1) == "按职责分工负责" else "cooperating"
         add(_TRAILING_ROLE_RE.sub("", rest), role)
@@ -195,6 +206,7 @@ class TaskItem:
     ref: SourceRef
     units: ParsedUnits
     units_ref: SourceRef
+    deadline: str = ""
 
 
 Event = PartHeading | SectionHeading | TaskItem
@@ -400,12 +412,19 @@ def table_events(rows: list[Row], columns: dict[str, int], problems: list[Proble
         filled = [c for c in row.cells if c.text]
         if not filled:
             continue
-        # A part row spanning the whole table: one text, alone or repeated by the merge.
-        if len({c.text for c in filled}) == 1 and PART_RE.match(filled[0].text):
-            heading = _heading(PART_RE, filled[0], _("a part heading"), problems)
-            if heading:
-                yield PartHeading(*heading, _ref(filled[0]))
-            continue
+        # A part or section row spanning the whole table: one text, alone or repeated by the merge.
+        if len({c.text for c in filled}) == 1 and len(row.cells) > 1:
+            spanning = filled[0]
+            if PART_RE.match(spanning.text):
+                heading = _heading(PART_RE, spanning, _("a part heading"), problems)
+                if heading:
+                    yield PartHeading(*heading, _ref(spanning))
+                continue
+            if SECTION_RE.match(spanning.text) and (len(filled) > 1 or spanning.column == 1):
+                heading = _heading(SECTION_RE, spanning, _("a section heading"), problems)
+                if heading:
+                    yield SectionHeading(*heading, _ref(spanning))
+                continue
         part = cell(row, PART)
         if part:
             heading = _heading(PART_RE, part, _("a part heading like “一、…”"), problems)
@@ -424,20 +443,42 @@ def table_events(rows: list[Row], columns: dict[str, int], problems: list[Proble
                 yield SectionHeading(*heading, _ref(section))
         content = cell(row, CONTENT)
         if content is None:
+            if any(cell(row, key) for key in (LEAD, COOPERATING, RESPONSIBLE)):
+                where = raw_cell(row, CONTENT) or row.cells[0]
+                problems.append(Problem(_ref(where), _("The row names agencies but has no task content")))
             continue
-        number, text = split_task_number(content.text)
-        if number is None and number_cell and number_cell.text.isdigit():
-            number = int(number_cell.text)
+        if number_cell and number_cell.text.isdigit():
+            # An explicit 序号 column (the flat layout) numbers the task; the content stays verbatim.
+            number, text = int(number_cell.text), content.text
+        else:
+            number, text = split_task_number(content.text)
         unit_cells = [raw_cell(row, key) for key in (LEAD, COOPERATING, RESPONSIBLE)]
         texts = [c.text if c else "" for c in unit_cells]
         # Problems with the units point at the first unit cell with text, else the first that exists.
         anchor = next((c for c in unit_cells if c and c.text), None) or next((c for c in unit_cells if c), content)
-        yield TaskItem(number, text, _ref(content), parse_units(*texts), _ref(anchor))
+        deadline = cell(row, DEADLINE)
+        yield TaskItem(
+            number, text, _ref(content), parse_units(*texts), _ref(anchor), deadline.text if deadline else ""
+        )
 
 
 # ---------------------------------------------------------------------------
 # Events → PlanDraft
 # ---------------------------------------------------------------------------
+
+
+# Longest texts the database keeps (tasklist.models); longer ones are reported with their line.
+LONGEST_TITLE = 300
+LONGEST_DEADLINE = 100
+LONGEST_META = {"doc_number": 100, "title": 300, "issuer": 200, "jurisdiction": 50}
+
+
+def _repeated_differently(title: str) -> str:
+    return _("The heading is printed again with a different title; earlier it reads “%(title)s”") % {"title": title}
+
+
+def _too_long(what: str, limit: int) -> str:
+    return _("%(what)s is longer than %(limit)s characters") % {"what": what, "limit": limit}
 
 
 def build_draft(meta: PlanMeta, events: Iterable[Event], problems: list[Problem]) -> PlanDraft:
@@ -447,7 +488,10 @@ def build_draft(meta: PlanMeta, events: Iterable[Event], problems: list[Problem]
     for event in events:
         if isinstance(event, PartHeading):
             if part and event.number == part.number:
-                continue  # the heading repeated at a page break
+                # The heading repeated at a page break: the same part, and it must say the same.
+                if event.title != part.title:
+                    problems.append(Problem(event.ref, _repeated_differently(part.title)))
+                continue
             if any(p.number == event.number for p in draft.parts) or (part and event.number < part.number):
                 problems.append(
                     Problem(
@@ -455,6 +499,8 @@ def build_draft(meta: PlanMeta, events: Iterable[Event], problems: list[Problem]
                     )
                 )
                 continue
+            if len(event.title) > LONGEST_TITLE:
+                problems.append(Problem(event.ref, _too_long(_("The part title"), LONGEST_TITLE)))
             part = PartDraft(event.number, event.title, ref=event.ref)
             draft.parts.append(part)
             section = None
@@ -463,6 +509,8 @@ def build_draft(meta: PlanMeta, events: Iterable[Event], problems: list[Problem]
                 problems.append(Problem(event.ref, _("A section heading comes before any part heading (“一、…”)")))
                 continue
             if section and event.number == section.number:
+                if event.title != section.title:
+                    problems.append(Problem(event.ref, _repeated_differently(section.title)))
                 continue  # repeated at a page break
             if any(s.number == event.number for s in part.sections):
                 problems.append(
@@ -471,6 +519,8 @@ def build_draft(meta: PlanMeta, events: Iterable[Event], problems: list[Problem]
                     )
                 )
                 continue
+            if len(event.title) > LONGEST_TITLE:
+                problems.append(Problem(event.ref, _too_long(_("The section title"), LONGEST_TITLE)))
             section = SectionDraft(event.number, event.title, ref=event.ref)
             part.sections.append(section)
         else:
@@ -479,6 +529,8 @@ def build_draft(meta: PlanMeta, events: Iterable[Event], problems: list[Problem]
                 continue
             if not event.content:
                 problems.append(Problem(event.ref, _("The task has no content")))
+            if len(event.deadline) > LONGEST_DEADLINE:
+                problems.append(Problem(event.ref, _too_long(_("The deadline"), LONGEST_DEADLINE)))
             if event.number is not None and any(t.number == event.number for t in section.tasks):
                 problems.append(
                     Problem(
@@ -488,7 +540,16 @@ def build_draft(meta: PlanMeta, events: Iterable[Event], problems: list[Problem]
             problems.extend(Problem(event.units_ref, message) for message in event.units.problems)
             if event.units.note and not draft.assignment_note:
                 draft.assignment_note = event.units.note
-            section.tasks.append(TaskDraft(event.number, event.content, event.units.units, ref=event.ref))
+            section.tasks.append(
+                TaskDraft(
+                    event.number,
+                    event.content,
+                    event.units.units,
+                    ref=event.ref,
+                    deadline_text=event.deadline,
+                    due_on=parse_deadline(event.deadline),
+                )
+            )
     return draft
 
 
@@ -507,7 +568,8 @@ def layout(rows: list[Row], meta_override: PlanMeta | None = None) -> PlanDraft:
                 )
             ]
         )
-    preamble = [" ".join(c.text for c in row.cells) for row in rows[: header.start]]
+    # A merged title row repeats its text in every cell it spans: keep each text once.
+    preamble = [" ".join(dict.fromkeys(c.text for c in row.cells if c.text)) for row in rows[: header.start]]
     meta = extract_meta(preamble)
     if meta_override:
         for name in ("title", "doc_number", "issuer", "issued_on", "jurisdiction"):
@@ -526,12 +588,55 @@ def layout(rows: list[Row], meta_override: PlanMeta | None = None) -> PlanDraft:
         problems.insert(
             0, Problem(None, _("No document number (such as “宿办发〔2021〕60号”) found; give it when importing."))
         )
-    if not meta.title:
-        problems.insert(0, Problem(None, _("No plan title found; give it when importing.")))
-    if not meta.jurisdiction:
-        problems.insert(0, Problem(None, _("Cannot tell the jurisdiction from the issuer; give it when importing.")))
+    for name, limit in LONGEST_META.items():
+        if len(getattr(meta, name)) > limit:
+            problems.append(Problem(None, _too_long(name, limit)))
     if not problems and not draft.parts:
         problems.append(Problem(None, _("There is no task after the header.")))
     if problems:
+        # Reading order: problems of the whole file first, then by line and column.
+        problems.sort(
+            key=lambda p: (p.ref is not None, p.ref.line if p.ref else 0, (p.ref.column or 0) if p.ref else 0)
+        )
         raise DraftError(problems)
+    return draft
+
+
+def layout_sheets(sheets: Sequence, sheet_name: str | None = None, meta_override: PlanMeta | None = None) -> PlanDraft:
+    """Several sheets (or Word tables): the one the user picked, else the first whose header matches."""
+    names = [sheet.name for sheet in sheets]
+    if sheet_name:
+        chosen = next((sheet for sheet in sheets if sheet.name == sheet_name), None)
+        if chosen is None:
+            raise DraftError(
+                [
+                    Problem(
+                        None,
+                        _("There is no sheet “%(name)s”; the file has: %(names)s")
+                        % {"name": sheet_name, "names": "、".join(names)},
+                    )
+                ]
+            )
+    else:
+        chosen = next((sheet for sheet in sheets if find_header(sheet.rows) is not None), None)
+        if chosen is None:
+            # Report the header problem of the first sheet, naming all of them.
+            if len(sheets) > 1:
+                raise DraftError(
+                    [
+                        Problem(
+                            None,
+                            _(
+                                "No sheet has a recognisable header (such as “具体内容/任务内容” and "
+                                "“牵头单位/责任单位”); sheets: %(names)s"
+                            )
+                            % {"names": "、".join(names)},
+                        )
+                    ]
+                )
+            chosen = sheets[0] if sheets else None
+            if chosen is None:
+                raise DraftError([Problem(None, _("The file is empty."))])
+    draft = layout(chosen.rows, meta_override)
+    draft.sheet_name, draft.sheet_names = chosen.name, names
     return draft

@@ -6,26 +6,42 @@ whatever the size of the plan) and writes nothing that has not changed, so a
 re-import of the same file leaves the database, including its history, as it was.
 
 A dry run goes through exactly the same code and rolls the transaction back,
-so what it reports is what a real run would do.
+so what it reports (the web preview shows it) is what a real run would do.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from agencies.models import Agency, AgencyAlias, AgencyKind
 from agencies.names import looks_collective, normalize_name
-from importers.draft import DraftError, PlanDraft, Problem
+from importers.bulk import create_with_history
+from importers.draft import DraftError, PlanDraft, Problem, TaskDraft
+from importers.numerals import to_chinese
 from supervision.models import ProgressReport
-from tasklist.models import Assignment, Part, Plan, Section, Task
+from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task
 
 # Task.order is unique per section; moved tasks pass through this offset so that
 # swapping two positions never collides halfway through the update.
 _ORDER_PARKING = 1_000_000
+_ROLE_MARK = {AssignmentRole.LEAD: "牵头", AssignmentRole.COOPERATING: "配合", AssignmentRole.RESPONSIBLE: "责任"}
+
+NEW, CHANGED, UNCHANGED, MISSING = "new", "changed", "unchanged", "missing"
+
+
+@dataclass
+class TaskChange:
+    """One task of the file (or of the database, when the file no longer lists it)."""
+
+    kind: str  # new | changed | unchanged | missing
+    label: str
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (what, before, after)
+    line: int | None = None  # where the file lists it
 
 
 @dataclass
@@ -38,14 +54,19 @@ class ImportReport:
     parts_changed: int = 0
     sections_created: int = 0
     sections_changed: int = 0
-    tasks_created: list[str] = field(default_factory=list)
-    tasks_changed: list[str] = field(default_factory=list)
-    tasks_unchanged: int = 0
-    tasks_missing: list[str] = field(default_factory=list)
+    tasks: list[TaskChange] = field(default_factory=list)
     agencies_created: list[str] = field(default_factory=list)
+    aliases_created: list[tuple[str, str]] = field(default_factory=list)  # (alias, agency)
     assignments_created: int = 0
     assignments_changed: int = 0
     assignments_removed: int = 0
+    plan_id: int | None = None
+
+    def count(self, kind: str) -> int:
+        return sum(1 for task in self.tasks if task.kind == kind)
+
+    def of_kind(self, kind: str) -> list[TaskChange]:
+        return [task for task in self.tasks if task.kind == kind]
 
     @property
     def has_changes(self) -> bool:
@@ -56,9 +77,10 @@ class ImportReport:
             or self.parts_changed
             or self.sections_created
             or self.sections_changed
-            or self.tasks_created
-            or self.tasks_changed
+            or self.count(NEW)
+            or self.count(CHANGED)
             or self.agencies_created
+            or self.aliases_created
             or self.assignments_created
             or self.assignments_changed
             or self.assignments_removed
@@ -71,10 +93,10 @@ class ImportReport:
             "parts_changed": self.parts_changed,
             "sections_created": self.sections_created,
             "sections_changed": self.sections_changed,
-            "tasks_created": len(self.tasks_created),
-            "tasks_changed": len(self.tasks_changed),
-            "tasks_unchanged": self.tasks_unchanged,
-            "tasks_missing": len(self.tasks_missing),
+            "tasks_created": self.count(NEW),
+            "tasks_changed": self.count(CHANGED),
+            "tasks_unchanged": self.count(UNCHANGED),
+            "tasks_missing": self.count(MISSING),
             "agencies_created": len(self.agencies_created),
             "assignments_created": self.assignments_created,
             "assignments_changed": self.assignments_changed,
@@ -97,12 +119,16 @@ class ImportReport:
             )
             % values
         )
-        lines.extend("    " + _("Changed: %(task)s") % {"task": label} for label in self.tasks_changed)
-        lines.extend("    " + _("Missing: %(task)s") % {"task": label} for label in self.tasks_missing)
+        for task in self.of_kind(CHANGED):
+            what = ", ".join(change[0] for change in task.changes)
+            lines.append("    " + _("Changed: %(task)s") % {"task": f"{task.label} ({what})"})
+        lines.extend("    " + _("Missing: %(task)s") % {"task": task.label} for task in self.of_kind(MISSING))
         new_agencies = "  " + _("New agencies: %(agencies_created)s") % values
         if self.agencies_created:
             new_agencies += f"（{'、'.join(self.agencies_created)}）"
         lines.append(new_agencies)
+        for alias, agency in self.aliases_created:
+            lines.append("  " + _("New alias: %(alias)s → %(agency)s") % {"alias": alias, "agency": agency})
         lines.append(
             "  "
             + _(
@@ -120,49 +146,122 @@ class _DryRunRollback(Exception):
     pass
 
 
-def apply_draft(draft: PlanDraft, *, user=None, dry_run: bool = False) -> ImportReport:
-    """Apply the draft in one transaction; with dry_run, report and roll back."""
+def apply_draft(
+    draft: PlanDraft,
+    *,
+    user=None,
+    dry_run: bool = False,
+    aliases: Mapping[str, int] | None = None,
+) -> ImportReport:
+    """Apply the draft in one transaction; with dry_run, report and roll back.
+
+    `aliases` maps names the file prints to agencies the user chose for them
+    (an accepted "市人社局 → 市人力资源和社会保障局？" suggestion); applying it
+    records the alias, so the next import matches by itself.
+    """
     report = ImportReport(doc_number=draft.meta.doc_number, dry_run=dry_run)
     try:
         with transaction.atomic():
-            _Apply(draft, report, user).run()
+            _Apply(draft, report, user, dict(aliases or {})).run()
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:
-        pass
+        report.plan_id = None if report.plan_created else report.plan_id
     return report
 
 
+def task_label(part_number: int, section_number: int, number: int | None, content: str) -> str:
+    head = f"{to_chinese(part_number)}（{to_chinese(section_number)}）"
+    return f"{head}{number}. {content[:30]}" if number is not None else f"{head}{content[:30]}"
+
+
+def _units_text(pairs: list[tuple[str, str]]) -> str:
+    return "、".join(f"{name}（{_ROLE_MARK[role]}）" for name, role in pairs)
+
+
 class _Apply:
-    def __init__(self, draft: PlanDraft, report: ImportReport, user) -> None:
+    def __init__(self, draft: PlanDraft, report: ImportReport, user, aliases: dict[str, int]) -> None:
         self.draft = draft
         self.report = report
         self.user = user
+        self.aliases = {normalize_name(name): pk for name, pk in aliases.items()}
         self.reason = _("Import %(doc_number)s") % {"doc_number": draft.meta.doc_number}
 
     def run(self) -> None:
+        stored = Plan.objects.filter(doc_number=self.draft.meta.doc_number).first()
+        self.complete_meta(stored)
         agencies = self.resolve_agencies()
-        plan = self.upsert_plan()
+        plan = self.upsert_plan(stored)
+        self.report.plan_id = plan.pk
         parts = self.upsert_parts(plan)
         sections = self.upsert_sections(parts)
         tasks = self.upsert_tasks(plan, sections)
         self.sync_assignments(tasks, agencies)
+
+    # -- plan metadata -----------------------------------------------------
+
+    def complete_meta(self, stored: Plan | None) -> None:
+        """What the file does not say is taken from the stored plan; a file never erases it."""
+        meta = self.draft.meta
+        if stored is not None:
+            meta.title = meta.title or stored.title
+            meta.issuer = meta.issuer or stored.issuer
+            meta.issued_on = meta.issued_on or stored.issued_on
+            meta.jurisdiction = meta.jurisdiction or stored.jurisdiction
+            self.draft.assignment_note = self.draft.assignment_note or stored.assignment_note
+        problems = []
+        if not meta.title:
+            problems.append(Problem(None, _("No plan title found; give it when importing.")))
+        if not meta.jurisdiction:
+            problems.append(Problem(None, _("Cannot tell the jurisdiction from the issuer; give it when importing.")))
+        if problems:
+            raise DraftError(problems)
+
+    def upsert_plan(self, plan: Plan | None) -> Plan:
+        meta = self.draft.meta
+        wanted = {
+            "title": meta.title,
+            "issuer": meta.issuer,
+            "issued_on": meta.issued_on,
+            "jurisdiction": meta.jurisdiction,
+            "assignment_note": self.draft.assignment_note,
+        }
+        if plan is None:
+            plan = Plan(doc_number=meta.doc_number, **wanted)
+            self.report.plan_created = True
+        else:
+            for name, value in wanted.items():
+                if getattr(plan, name) != value:
+                    label = str(Plan._meta.get_field(name).verbose_name)
+                    self.report.plan_changes[label] = (getattr(plan, name), value)
+                    setattr(plan, name, value)
+            if not self.report.plan_changes:
+                return plan
+        plan._history_user = self.user
+        plan._change_reason = self.reason
+        plan.full_clean(validate_unique=False)
+        plan.save()
+        return plan
 
     # -- agencies ----------------------------------------------------------
 
     def resolve_agencies(self) -> dict[str, Agency]:
         jurisdiction = self.draft.meta.jurisdiction
         by_name: dict[str, Agency] = {}
+        by_pk: dict[int, Agency] = {}
         for agency in Agency.objects.filter(jurisdiction=jurisdiction):
             by_name[agency.name] = agency
+            by_pk[agency.pk] = agency
             if agency.full_name:
                 by_name.setdefault(normalize_name(agency.full_name), agency)
-        for alias in AgencyAlias.objects.filter(jurisdiction=jurisdiction).select_related("agency"):
-            by_name.setdefault(alias.name, alias.agency)
+        for alias in AgencyAlias.objects.filter(jurisdiction=jurisdiction):
+            by_name.setdefault(alias.name, by_pk[alias.agency_id])
+        self.record_accepted_aliases(by_name, by_pk)
         missing = [name for name in self.draft.unit_names() if normalize_name(name) not in by_name]
         if missing:
-            last = max((agency.sort_order for agency in by_name.values()), default=0)
-            created = bulk_create_with_history(
+            last = max((agency.sort_order for agency in by_pk.values()), default=0)
+            created = self._create(
+                Agency,
                 [
                     Agency(
                         jurisdiction=jurisdiction,
@@ -172,17 +271,29 @@ class _Apply:
                     )
                     for position, name in enumerate(missing, start=1)
                 ],
-                Agency,
-                default_user=self.user,
-                default_change_reason=self.reason,
             )
-            if not all(agency.pk for agency in created):  # backends that do not return ids
-                created = list(Agency.objects.filter(jurisdiction=jurisdiction, name__in=missing))
             by_name.update({agency.name: agency for agency in created})
             self.report.agencies_created = missing
         resolved = {name: by_name[normalize_name(name)] for name in self.draft.unit_names()}
         self.check_alias_duplicates(resolved)
         return resolved
+
+    def record_accepted_aliases(self, by_name: dict[str, Agency], by_pk: dict[int, Agency]) -> None:
+        """Names the user matched to an agency in the preview become that agency's aliases."""
+        new_aliases = []
+        for name in self.draft.unit_names():
+            key = normalize_name(name)
+            if key in by_name or key not in self.aliases:
+                continue
+            agency = by_pk.get(self.aliases[key])
+            if agency is None:  # an id from another jurisdiction, or forged
+                raise DraftError(
+                    [Problem(None, _("“%(name)s” was matched to an agency that does not exist here.") % {"name": name})]
+                )
+            new_aliases.append(AgencyAlias(agency=agency, jurisdiction=agency.jurisdiction, name=key))
+            by_name[key] = agency
+            self.report.aliases_created.append((key, agency.name))
+        self._create(AgencyAlias, new_aliases)
 
     def check_alias_duplicates(self, resolved: dict[str, Agency]) -> None:
         problems = []
@@ -202,36 +313,7 @@ class _Apply:
         if problems:
             raise DraftError(problems)
 
-    # -- plan, parts, sections -------------------------------------------------
-
-    def upsert_plan(self) -> Plan:
-        meta = self.draft.meta
-        wanted = {
-            "title": meta.title,
-            "issuer": meta.issuer,
-            "issued_on": meta.issued_on,
-            "jurisdiction": meta.jurisdiction,
-            "assignment_note": self.draft.assignment_note,
-        }
-        plan = Plan.objects.filter(doc_number=meta.doc_number).first()
-        if plan is None:
-            plan = Plan(doc_number=meta.doc_number, **wanted)
-            self.report.plan_created = True
-        else:
-            for name, value in wanted.items():
-                if getattr(plan, name) != value:
-                    self.report.plan_changes[str(Plan._meta.get_field(name).verbose_name)] = (
-                        getattr(plan, name),
-                        value,
-                    )
-                    setattr(plan, name, value)
-            if not self.report.plan_changes:
-                return plan
-        plan._history_user = self.user
-        plan._change_reason = self.reason
-        plan.full_clean(validate_unique=False)
-        plan.save()
-        return plan
+    # -- parts, sections -----------------------------------------------------
 
     def upsert_parts(self, plan: Plan) -> dict[int, Part]:
         existing = {part.number: part for part in Part.objects.filter(plan=plan)}
@@ -243,164 +325,225 @@ class _Apply:
             elif part.title != draft_part.title:
                 part.title = draft_part.title
                 changed.append(part)
-        existing.update({part.number: part for part in self._create(Part, new)})
+        self._create(Part, new)
         self._update(Part, changed, ["title"])
         self.report.parts_created, self.report.parts_changed = len(new), len(changed)
-        if new and not all(p.pk for p in new):
+        if new:
             existing = {part.number: part for part in Part.objects.filter(plan=plan)}
         return existing
 
     def upsert_sections(self, parts: dict[int, Part]) -> dict[tuple[int, int], Section]:
-        existing = {
-            (section.part.number, section.number): section
-            for section in Section.objects.filter(part__in=parts.values()).select_related("part")
-        }
+        def stored() -> dict[tuple[int, int], Section]:
+            return {
+                (section.part.number, section.number): section
+                for section in Section.objects.filter(part__in=parts.values()).select_related("part")
+            }
+
+        existing = stored()
         new, changed = [], []
         for draft_part in self.draft.parts:
             for draft_section in draft_part.sections:
-                key = (draft_part.number, draft_section.number)
-                section = existing.get(key)
+                section = existing.get((draft_part.number, draft_section.number))
                 if section is None:
-                    section = Section(
-                        part=parts[draft_part.number], number=draft_section.number, title=draft_section.title
+                    new.append(
+                        Section(part=parts[draft_part.number], number=draft_section.number, title=draft_section.title)
                     )
-                    new.append(section)
-                    existing[key] = section
                 elif section.title != draft_section.title:
                     section.title = draft_section.title
                     changed.append(section)
         self._create(Section, new)
         self._update(Section, changed, ["title"])
         self.report.sections_created, self.report.sections_changed = len(new), len(changed)
-        if new and not all(s.pk for s in new):
-            existing = {
-                (section.part.number, section.number): section
-                for section in Section.objects.filter(part__in=parts.values()).select_related("part")
-            }
-        return existing
+        return stored() if new else existing
 
     # -- tasks -------------------------------------------------------------
 
-    @staticmethod
-    def task_key(part_number: int, section_number: int, number: int | None, order: int) -> tuple:
-        """Numbered tasks are matched by number, unnumbered ones by position."""
-        return (
-            (part_number, section_number, "n", number)
-            if number is not None
-            else (part_number, section_number, "o", order)
-        )
+    def draft_tasks(self) -> list[tuple[tuple[int, int], int, TaskDraft]]:
+        """(section key, position in its section, task draft) in the document's order."""
+        return [
+            ((draft_part.number, draft_section.number), order, draft_task)
+            for draft_part in self.draft.parts
+            for draft_section in draft_part.sections
+            for order, draft_task in enumerate(draft_section.tasks, start=1)
+        ]
 
     @staticmethod
-    def label(part_number: int, section_number: int, number: int | None, content: str) -> str:
-        from importers.numerals import to_chinese
+    def match_tasks(stored: list[Task], wanted: list[tuple[tuple[int, int], int, TaskDraft]]) -> list[Task | None]:
+        """Which stored task each task of the file is. A task keeps its identity (and its
+        reports) when it is moved, renumbered or reworded, as far as the file lets us tell:
 
-        head = f"{to_chinese(part_number)}（{to_chinese(section_number)}）"
-        return f"{head}{number}. {content[:30]}" if number is not None else f"{head}{content[:30]}"
+        1. the same content, where that content is unique on both sides;
+        2. the same number: across the plan when the file numbers tasks through the
+           whole plan (as Suqian's 1–47 do), else within the section;
+        3. an unnumbered task: the same position in the same section.
+        """
+        result: list[Task | None] = [None] * len(wanted)
+        free = {t.pk: t for t in stored}
 
-    def upsert_tasks(self, plan: Plan, sections: dict[tuple[int, int], Section]) -> dict[tuple, Task]:
+        def unique(keys: list) -> set:
+            seen, twice = set(), set()
+            for key in keys:
+                (twice if key in seen else seen).add(key)
+            return seen - twice
+
+        stored_contents = unique([t.content for t in stored])
+        wanted_contents = unique([draft.content for *_key, draft in wanted])
+        by_content = {t.content: t for t in stored if t.content in stored_contents}
+        for index, (*_key, draft) in enumerate(wanted):
+            if draft.content in wanted_contents and draft.content in by_content:
+                result[index] = free.pop(by_content[draft.content].pk)
+
+        numbers = [draft.number for _, _, draft in wanted if draft.number is not None]
+        plan_wide = len(numbers) == len(set(numbers))
+
+        def number_key(section_key, number):
+            return number if plan_wide else (section_key, number)
+
+        by_number = {
+            number_key((t.section.part.number, t.section.number), t.number): t
+            for t in free.values()
+            if t.number is not None
+        }
+        by_position = {
+            ((t.section.part.number, t.section.number), t.order): t for t in free.values() if t.number is None
+        }
+        for index, (section_key, order, draft) in enumerate(wanted):
+            if result[index] is not None:
+                continue
+            if draft.number is not None:
+                candidate = by_number.get(number_key(section_key, draft.number))
+            else:
+                candidate = by_position.get((section_key, order))
+            if candidate is not None and candidate.pk in free:
+                result[index] = free.pop(candidate.pk)
+        return result
+
+    @staticmethod
+    def task_edits(task: Task, section: Section, draft_task: TaskDraft, order: int) -> list[tuple[str, str, str]]:
+        edits = []
+        if task.section_id != section.pk:
+            edits.append((_("section"), str(task.section), str(section)))
+        if task.number != draft_task.number:
+            edits.append((_("number"), str(task.number or ""), str(draft_task.number or "")))
+        if task.content != draft_task.content:
+            edits.append((_("content"), task.content, draft_task.content))
+        if task.deadline_text != draft_task.deadline_text:
+            edits.append((_("deadline"), task.deadline_text, draft_task.deadline_text))
+        if task.order != order and task.section_id == section.pk:
+            edits.append((_("position"), str(task.order), str(order)))
+        return edits
+
+    def upsert_tasks(self, plan: Plan, sections: dict[tuple[int, int], Section]) -> list[Task]:
+        """The stored task for every task of the file, in the file's order; new ones created."""
         stored = list(
             Task.objects.filter(section__part__plan=plan).select_related("section__part").order_by("section", "order")
         )
-        self._stored_order = {t.pk: t.order for t in stored}
-        by_key = {self.task_key(t.section.part.number, t.section.number, t.number, t.order): t for t in stored}
-        matched: dict[tuple, Task] = {}
+        placed_at = {t.pk: (t.section_id, t.number, t.order) for t in stored}
+        wanted = self.draft_tasks()
+        matches = self.match_tasks(stored, wanted)
+        tasks: list[Task] = []
         new: list[Task] = []
         changed: list[Task] = []
-        for draft_part in self.draft.parts:
-            for draft_section in draft_part.sections:
-                section = sections[(draft_part.number, draft_section.number)]
-                for order, draft_task in enumerate(draft_section.tasks, start=1):
-                    key = self.task_key(draft_part.number, draft_section.number, draft_task.number, order)
-                    task = by_key.pop(key, None)
-                    if task is None:
-                        task = Task(section=section, number=draft_task.number, order=order, content=draft_task.content)
-                        new.append(task)
-                        self.report.tasks_created.append(
-                            self.label(draft_part.number, draft_section.number, draft_task.number, draft_task.content)
-                        )
-                    else:
-                        edits = []
-                        if task.content != draft_task.content:
-                            edits.append(_("content"))
-                            task.content = draft_task.content
-                        if task.order != order:
-                            edits.append(_("position"))
-                            task.order = order
-                        if edits:
-                            changed.append(task)
-                            self.report.tasks_changed.append(
-                                self.label(draft_part.number, draft_section.number, task.number, task.content)
-                                + f" ({', '.join(edits)})"
-                            )
-                        else:
-                            self.report.tasks_unchanged += 1
-                    matched[key] = task
+        for (section_key, order, draft_task), task in zip(wanted, matches, strict=True):
+            section = sections[section_key]
+            label = task_label(*section_key, draft_task.number, draft_task.content)
+            line = draft_task.ref.line if draft_task.ref else None
+            if task is None:
+                task = Task(
+                    section_id=section.pk,  # ids, not objects: the related setters cost more than the row
+                    number=draft_task.number,
+                    order=order,
+                    content=draft_task.content,
+                    deadline_text=draft_task.deadline_text,
+                    due_on=draft_task.due_on,
+                )
+                new.append(task)
+                change = TaskChange(NEW, label, line=line)
+            else:
+                edits = self.task_edits(task, section, draft_task, order)
+                if edits:
+                    task.section, task.number, task.order = section, draft_task.number, order
+                    task.content, task.deadline_text, task.due_on = (
+                        draft_task.content,
+                        draft_task.deadline_text,
+                        draft_task.due_on,
+                    )
+                    changed.append(task)
+                change = TaskChange(CHANGED if edits else UNCHANGED, label, edits, line=line)
+            self.report.tasks.append(change)
+            tasks.append(task)
         # Tasks the file no longer lists are reported and kept, never deleted silently.
-        missing = sorted(by_key.values(), key=lambda t: (t.section_id, t.order))
-        self.report.tasks_missing = [
-            self.label(t.section.part.number, t.section.number, t.number, t.content) for t in missing
-        ]
-        file_sizes = {sections[(p.number, s.number)].pk: len(s.tasks) for p in self.draft.parts for s in p.sections}
-        self._place(changed, missing, file_sizes)
-        self._update(Task, changed, ["content", "order"])
+        matched = {t.pk for t in matches if t is not None}
+        missing = [t for t in stored if t.pk not in matched]
+        self.report.tasks.extend(
+            TaskChange(MISSING, task_label(t.section.part.number, t.section.number, t.number, t.content))
+            for t in missing
+        )
+        moved_missing = self.place_missing(missing, tasks)
+        self.park([t for t in changed if placed_at[t.pk] != (t.section_id, t.number, t.order)] + moved_missing)
+        self._update(Task, changed, ["section", "number", "order", "content", "deadline_text", "due_on"])
+        self._update(Task, moved_missing, ["number", "order"])
         self._create(Task, new)
-        if new and not all(t.pk for t in new):
-            fresh = {
-                self.task_key(t.section.part.number, t.section.number, t.number, t.order): t
-                for t in Task.objects.filter(section__part__plan=plan).select_related("section__part")
-            }
-            matched = {key: fresh[key] for key in matched}
-        return matched
+        return tasks
 
-    def _place(self, changed: list[Task], missing: list[Task], file_sizes: dict[int, int]) -> None:
-        """Give moved tasks their new position without ever colliding on (section, order).
-
-        Tasks missing from the file go after the file's tasks of their section.
-        Every task whose position changes is first parked outside the used range.
-        """
-        tail = dict(file_sizes)
-        moved_missing = []
-        for task in missing:
+    @staticmethod
+    def place_missing(missing: list[Task], file_tasks: list[Task]) -> list[Task]:
+        """Kept tasks go after the file's tasks of their section; one whose number the
+        file now gives to another task of its section loses the number (it keeps its text)."""
+        tail: dict[int, int] = {}
+        taken: set[tuple[int, int]] = set()
+        for task in file_tasks:
+            tail[task.section_id] = max(tail.get(task.section_id, 0), task.order)
+            if task.number is not None:
+                taken.add((task.section_id, task.number))
+        moved = []
+        for task in sorted(missing, key=lambda t: (t.section_id, t.order)):
             tail[task.section_id] = tail.get(task.section_id, 0) + 1
-            if task.order != tail[task.section_id]:
-                task.order = tail[task.section_id]
-                moved_missing.append(task)
-        moving = [t for t in changed if t.order != self._stored_order[t.pk]] + moved_missing
+            number = None if (task.section_id, task.number) in taken else task.number
+            if (task.order, task.number) != (tail[task.section_id], number):
+                task.order, task.number = tail[task.section_id], number
+                moved.append(task)
+        return moved
+
+    @staticmethod
+    def park(moving: list[Task]) -> None:
+        """Move tasks out of the way (no number, an unused position) before their final update,
+        so that "(section, order)" and "(section, number)" stay unique after every statement."""
         if not moving:
             return
-        final = {t.pk: t.order for t in moving}
+        final = {t.pk: (t.section_id, t.number, t.order) for t in moving}
         for task in moving:
-            task.order = _ORDER_PARKING + task.pk
-        Task.objects.bulk_update(moving, ["order"])
+            task.number, task.order = None, _ORDER_PARKING + task.pk
+        Task.objects.bulk_update(moving, ["number", "order"])
         for task in moving:
-            task.order = final[task.pk]
-        if moved_missing:
-            self._update(Task, moved_missing, ["order"])
+            task.section_id, task.number, task.order = final[task.pk]
 
     # -- assignments -------------------------------------------------------
 
-    def sync_assignments(self, tasks: dict[tuple, Task], agencies: dict[str, Agency]) -> None:
+    def sync_assignments(self, tasks: list[Task], agencies: dict[str, Agency]) -> None:
         stored: dict[int, dict[int, Assignment]] = {}
-        for assignment in Assignment.objects.filter(task__in=[t.pk for t in tasks.values()]):
+        for assignment in Assignment.objects.filter(task__in=[t.pk for t in tasks]).select_related("agency"):
             stored.setdefault(assignment.task_id, {})[assignment.agency_id] = assignment
         create, demote, promote, remove = [], [], [], []
-        for draft_part in self.draft.parts:
-            for draft_section in draft_part.sections:
-                for order, draft_task in enumerate(draft_section.tasks, start=1):
-                    key = self.task_key(draft_part.number, draft_section.number, draft_task.number, order)
-                    task = tasks[key]
-                    current = stored.get(task.pk, {})
-                    for position, unit in enumerate(draft_task.units, start=1):
-                        agency = agencies[unit.name]
-                        assignment = current.pop(agency.pk, None)
-                        wanted = {"role": unit.role, "order": position, "printed_name": unit.name}
-                        if assignment is None:
-                            create.append(Assignment(task=task, agency=agency, **wanted))
-                        elif any(getattr(assignment, k) != v for k, v in wanted.items()):
-                            for k, v in wanted.items():
-                                setattr(assignment, k, v)
-                            (promote if unit.role == "lead" else demote).append(assignment)
-                    remove.extend(current.values())
+        for index, ((_section_key, _order, draft_task), task) in enumerate(zip(self.draft_tasks(), tasks, strict=True)):
+            current = stored.get(task.pk, {})
+            before = [(a.display_name, a.role) for a in sorted(current.values(), key=lambda a: a.order)]
+            for position, unit in enumerate(draft_task.units, start=1):
+                agency = agencies[unit.name]
+                assignment = current.pop(agency.pk, None)
+                wanted = {"role": unit.role, "order": position, "printed_name": unit.name}
+                if assignment is None:
+                    create.append(Assignment(task_id=task.pk, agency_id=agency.pk, **wanted))
+                elif any(getattr(assignment, k) != v for k, v in wanted.items()):
+                    for k, v in wanted.items():
+                        setattr(assignment, k, v)
+                    (promote if unit.role == AssignmentRole.LEAD else demote).append(assignment)
+            remove.extend(current.values())
+            after = [(unit.name, unit.role) for unit in draft_task.units]
+            change = self.report.tasks[index]
+            if change.kind != NEW and before != after:
+                change.kind = CHANGED
+                change.changes.append((_("agencies"), _units_text(before), _units_text(after)))
         if remove:
             self.refuse_removing_reported(remove)
             Assignment.objects.filter(pk__in=[a.pk for a in remove]).delete()
@@ -436,11 +579,7 @@ class _Apply:
     # -- bulk helpers that keep history ------------------------------------------
 
     def _create(self, model, objects: list) -> list:
-        if not objects:
-            return []
-        return bulk_create_with_history(
-            objects, model, batch_size=1000, default_user=self.user, default_change_reason=self.reason
-        )
+        return create_with_history(model, objects, user=self.user, reason=self.reason)
 
     def _update(self, model, objects: list, fields: list[str]) -> None:
         if objects:

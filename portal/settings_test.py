@@ -5,9 +5,11 @@ on PostgreSQL.
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("DEBUG", "1")
-os.environ.setdefault("PORTAL_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test"))
+# Files the tests write (uploads, mail, the SQLite file of subprocesses) go to a fresh temporary folder.
+os.environ.setdefault("PORTAL_VAR_DIR", tempfile.mkdtemp(prefix="portal-test-"))
 
 from portal.settings import *
 

@@ -223,7 +223,8 @@ class Assignment(models.Model):
         return self.printed_name or self.agency.name
 
     def clean(self) -> None:
-        if self.task_id is None or self.role != AssignmentRole.LEAD:
+        # An admin formset that saves several rows at once checks the lead over all of them.
+        if self.task_id is None or self.role != AssignmentRole.LEAD or getattr(self, "lead_checked_by_caller", False):
             return
         other_lead = Assignment.objects.filter(task_id=self.task_id, role=AssignmentRole.LEAD).exclude(pk=self.pk)
         if other_lead.exists():

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
 
 from agencies.models import Agency
+from tasklist.exporters import export_plan_docx, export_plan_xlsx
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task
 
 
@@ -19,7 +22,11 @@ def plan_list(request):
             task_count=Count(
                 "parts__sections__tasks", filter=Q(parts__sections__tasks__in=visible_tasks), distinct=True
             ),
-            agency_count=Count("parts__sections__tasks__assignments__agency", distinct=True),
+            agency_count=Count(
+                "parts__sections__tasks__assignments__agency",
+                filter=Q(parts__sections__tasks__in=visible_tasks),
+                distinct=True,
+            ),
         )
         .order_by(*Plan._meta.ordering)
     )  # aggregation drops Meta.ordering
@@ -42,7 +49,26 @@ def plan_detail(request, pk: int):
             ),
         )
     )
-    return render(request, "tasklist/plan_detail.html", {"plan": plan, "parts": parts})
+    # Agencies the user may open: the others are named, not linked (their page would be a 404).
+    linkable = set(Agency.objects.visible_to(request.user).values_list("pk", flat=True))
+    return render(request, "tasklist/plan_detail.html", {"plan": plan, "parts": parts, "linkable": linkable})
+
+
+EXPORTS = {
+    "xlsx": (export_plan_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "docx": (export_plan_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+}
+
+
+@login_required
+def plan_export(request, pk: int, fmt: str):
+    """The plan's table as Excel or Word, holding only the tasks the user may see."""
+    plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=pk)
+    render_file, content_type = EXPORTS[fmt]
+    response = HttpResponse(render_file(plan, user=request.user), content_type=content_type)
+    filename = f"{plan.doc_number} {plan.title}"[:120] + f".{fmt}"
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response
 
 
 @login_required
@@ -65,7 +91,8 @@ def agency_list(request):
 def agency_detail(request, pk: int):
     agency = get_object_or_404(Agency.objects.visible_to(request.user), pk=pk)
     assignments = (
-        Assignment.objects.filter(agency=agency, task__in=Task.objects.visible_to(request.user))
+        Assignment.objects.visible_to(request.user)
+        .filter(agency=agency)
         .select_related("task__section__part__plan")
         .order_by(
             "task__section__part__plan__doc_number",

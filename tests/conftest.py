@@ -29,6 +29,8 @@ def pytest_sessionstart(session):
     # CI must exercise PostgreSQL; a silent fall-back to SQLite would hide failures.
     if IN_CI and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise pytest.UsageError("CI=true but DATABASE_URL does not point at PostgreSQL.")
+    # The messages are asserted in Chinese: make sure the catalogue is compiled even without `make setup`.
+    call_command("compiletranslations", stdout=io.StringIO())
 
 
 def requires(condition: bool, reason: str):

@@ -56,8 +56,12 @@ def test_changelist_add_and_history_pages(client, superuser, model):
         assert history.status_code == 200
 
 
-def test_every_task_where_an_agency_leads_in_two_clicks(client, superuser):
-    client.force_login(superuser)
+def test_every_task_where_an_agency_leads_in_two_clicks(client, seeded, django_user_model):
+    from django.contrib.auth.models import Group
+
+    office = django_user_model.objects.create_user("duchashi", is_staff=True)
+    office.groups.add(Group.objects.get(name="office"))  # the group and its permissions come with migrate
+    client.force_login(office)
     education = Agency.objects.get(jurisdiction="宿迁市", name="市教育局")
     # Click 1: 任务 on the admin index.
     index = client.get(reverse("admin:index")).content.decode()
@@ -99,3 +103,47 @@ def test_admin_edit_is_audited_with_the_user(client, superuser):
     latest = agency.history.first()
     assert latest.history_user == superuser
     assert latest.prev_record.full_name == "宿迁市档案局"
+
+
+def test_the_lead_moves_from_one_agency_to_another_in_one_save(client, superuser):
+    from tasklist.models import Assignment
+
+    client.force_login(superuser)
+    task = Task.objects.get(section__part__plan__doc_number=SUQIAN, number=3)
+    rows = list(task.assignments.order_by("order"))  # 市发展改革委 (lead), 各县（区）, 市各功能区
+    data = {
+        "section": task.section_id,
+        "number": task.number,
+        "order": task.order,
+        "content": task.content,
+        "status": task.status,
+        "deadline_text": "",
+        "due_on": "",
+        "assignments-TOTAL_FORMS": str(len(rows)),
+        "assignments-INITIAL_FORMS": str(len(rows)),
+        "assignments-MIN_NUM_FORMS": "0",
+        "assignments-MAX_NUM_FORMS": "1000",
+    }
+    for i, row in enumerate(rows):
+        role = {0: "cooperating", 1: "lead"}.get(i, row.role)
+        data.update(
+            {
+                f"assignments-{i}-id": row.pk,
+                f"assignments-{i}-task": task.pk,
+                f"assignments-{i}-agency": row.agency_id,
+                f"assignments-{i}-role": role,
+                f"assignments-{i}-order": row.order,
+                f"assignments-{i}-printed_name": row.printed_name,
+            }
+        )
+    response = client.post(reverse("admin:tasklist_task_change", args=[task.pk]), data)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    roles = dict(Assignment.objects.filter(task=task).values_list("agency__name", "role"))
+    assert roles["各县（区）"] == "lead" and roles["市发展改革委"] == "cooperating"
+
+    # Two leads in one save are refused with a message, and nothing changes.
+    data["assignments-0-role"] = "lead"
+    response = client.post(reverse("admin:tasklist_task_change", args=[task.pk]), data)
+    assert response.status_code == 200
+    assert "一项任务只能有一个牵头单位" in response.content.decode()
+    assert Assignment.objects.filter(task=task, role="lead").count() == 1

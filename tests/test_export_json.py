@@ -122,3 +122,15 @@ def test_query_count_does_not_grow_with_the_plan(seeded):
             plan_as_dict(Plan.objects.get(doc_number=doc_number))
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 5
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "docx"])
+def test_export_command_writes_office_files(seeded, tmp_path, fmt):
+    target = tmp_path / f"plan.{fmt}"
+    call_command("export_tasklist", SUQIAN, "--format", fmt, "-o", str(target), stderr=io.StringIO())
+    data = target.read_bytes()
+    assert data.startswith(b"PK")
+    from importers.pipeline import draft_from_bytes
+
+    draft = draft_from_bytes(data, target.name)
+    assert [t.number for _, _, t in draft.tasks()] == list(range(1, 48))

@@ -13,7 +13,7 @@ from django.db.models import Count
 
 from agencies.models import Agency, AgencyKind
 from tasklist.models import Assignment, Part, Plan, Section, Task
-from tests.conftest import JILIN, JILIN_FILE, SUQIAN, SUQIAN_FILE
+from tests.conftest import JILIN, JILIN_FILE, ROOT, SUQIAN, SUQIAN_FILE
 
 pytestmark = pytest.mark.django_db
 
@@ -197,6 +197,79 @@ class TestIdempotence:
         assert Task.objects.filter(section__part__plan__doc_number=SUQIAN).count() == 47
 
 
+class TestTaskIdentity:
+    """A task keeps its identity (and so its reports) when a re-imported file moves,
+    renumbers or rewords it."""
+
+    def ids_by_content(self, doc_number: str) -> dict[str, int]:
+        tasks = Task.objects.filter(section__part__plan__doc_number=doc_number)
+        return dict(tasks.values_list("content", "pk"))
+
+    def test_a_task_moved_to_another_section_keeps_its_identity(self, seeded, tmp_path):
+        text = SUQIAN_FILE.read_text(encoding="utf-8")
+        row2 = text[text.index("\t\n\t\n\t2.促进平台经济") : text.index("\t\n\t（二）统筹推动")]
+        moved = text.replace(row2, "")
+        anchor = "\t\n\t\n\t4.推进新型城镇化"
+        moved = moved.replace(anchor, row2 + anchor)
+        before = self.ids_by_content(SUQIAN)
+        path = tmp_path / "moved.txt"
+        path.write_text(moved, "utf-8")
+
+        output = import_file(path)
+
+        task2 = Task.objects.get(section__part__plan__doc_number=SUQIAN, number=2)
+        assert task2.pk == before[task2.content]
+        assert task2.section.number == 2
+        assert Task.objects.filter(section__part__plan__doc_number=SUQIAN).count() == 47
+        assert Assignment.objects.filter(task=task2).count() == 10
+        assert "文件中缺少 0" in output
+
+    def test_inserting_a_task_renumbers_the_rest_without_swapping_their_content(self, seeded, tmp_path):
+        text = SUQIAN_FILE.read_text(encoding="utf-8")
+        # Insert a new task 12 in （四）; the old 12–47 become 13–48.
+        lines = text.split("\n")
+        renumbered = []
+        for line in lines:
+            stripped = line.lstrip("\t").replace("[bookmark: _GoBack]", "")
+            head = stripped.split(".", 1)[0].split("、", 1)[0].strip()
+            if line.startswith("\t") and head.isdigit() and int(head) >= 12 and len(head) <= 2:
+                number = int(head)
+                line = "\t" + str(number + 1) + stripped[len(head) :]
+            renumbered.append(line)
+        text = "\n".join(renumbered)
+        new_row = "\t\n\t\n\t12.新增的一项任务。\n\t市人力资源和社会保障局\n\t各县（区），市各功能区\n\n"
+        anchor = "\t\n\t\n\t13、鼓励苏州宿迁两市"
+        assert anchor in text
+        text = text.replace(anchor, new_row + anchor)
+        before = self.ids_by_content(SUQIAN)
+        path = tmp_path / "inserted.txt"
+        path.write_text(text, "utf-8")
+
+        import_file(path)
+
+        after = self.ids_by_content(SUQIAN)
+        assert {content: after[content] for content in before} == before  # every old task kept its row
+        assert Task.objects.get(pk=before[next(c for c in before if c.startswith("鼓励苏州宿迁两市"))]).number == 13
+        assert Task.objects.get(content="新增的一项任务。").number == 12
+        assert len(after) == 48
+
+    def test_an_unnumbered_task_inserted_before_another_does_not_take_its_place(self, seeded, tmp_path):
+        text = JILIN_FILE.read_text(encoding="utf-8")
+        anchor = "各地区各有关部门要充分认识"
+        inserted = text.replace(anchor, "各地要建立工作台账，定期调度。\n\n省人社厅\n\n" + anchor, 1)
+        before = self.ids_by_content(JILIN)
+        path = tmp_path / "jilin.txt"
+        path.write_text(inserted, "utf-8")
+
+        import_file(path)
+
+        after = self.ids_by_content(JILIN)
+        assert {content: after[content] for content in before} == before
+        assert Task.objects.get(content="各地要建立工作台账，定期调度。").order == 1
+        section14 = Section.objects.get(part__plan__doc_number=JILIN, number=14)
+        assert list(section14.tasks.order_by("order").values_list("order", flat=True)) == [1, 2]
+
+
 class TestErrors:
     def test_unparseable_file_exits_with_the_line_and_changes_nothing(self, seeded, tmp_path):
         lines = JILIN_FILE.read_text(encoding="utf-8").splitlines()
@@ -214,6 +287,7 @@ class TestErrors:
         path.write_text("关于某事的通知\n", "utf-8")
         result = subprocess.run(
             [sys.executable, "manage.py", "import_tasklist", str(path)],
+            cwd=ROOT,
             capture_output=True,
             text=True,
             env={**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test", "PORTAL_VAR_DIR": str(tmp_path)},

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from agencies.models import Agency
 from tasklist.models import Plan, Task
-from tests.conftest import JILIN, SUQIAN
+from tests.conftest import JILIN, JILIN_FILE, SUQIAN, SUQIAN_FILE
 
 pytestmark = pytest.mark.django_db
 
@@ -100,8 +100,11 @@ class TestOffice:
         assert (education.lead_count, education.cooperating_count, education.responsible_count) == (6, 7, 0)
         counties = agencies[("宿迁市", "各县（区）")]
         assert (counties.lead_count, counties.cooperating_count) == (0, 47)
-        # 省人社厅 stands in 34 of Jilin's 46 units cells (grep -c of the seed).
-        assert agencies[("吉林省", "省人社厅")].responsible_count == 34
+        # Counted independently of the parser: the seed's lines that name 省人社厅 are units cells.
+        jilin_lines = JILIN_FILE.read_text(encoding="utf-8").splitlines()
+        assert (
+            agencies[("吉林省", "省人社厅")].responsible_count == sum("省人社厅" in line for line in jilin_lines) == 34
+        )
         # Listed in the directory's order, which follows the plans.
         assert list(agencies)[:2] == [("吉林省", "省发改委"), ("吉林省", "省科技厅")]
 
@@ -118,7 +121,29 @@ class TestAgencyStaffScope:
         shown = [task for part in response.context["parts"] for s in part.sections.all() for task in s.tasks.all()]
         mine = Task.objects.filter(assignments__agency__name="市人力资源和社会保障局")
         assert {t.pk for t in shown} == set(mine.values_list("pk", flat=True))
-        assert len(shown) == 25  # rows of the seed naming 市人力资源和社会保障局: 16 as lead, 9 cooperating
+        rows_naming_it = [
+            line
+            for line in SUQIAN_FILE.read_text(encoding="utf-8").splitlines()
+            if line.startswith("\t") and "市人力资源和社会保障局" in line
+        ]
+        assert len(shown) == len(rows_naming_it) == 25
+
+    def test_staff_sees_links_only_to_agencies_it_may_open(self, client, bob):
+        client.force_login(bob)
+        body = client.get(plan_url(SUQIAN)).content.decode()
+        own = agency_url("宿迁市", "市人力资源和社会保障局")
+        other = agency_url("宿迁市", "市财政局")
+        assert f'href="{own}"' in body
+        assert f'href="{other}"' not in body
+        assert "市财政局" in body  # named as a co-agency on bob's tasks, not linked
+
+    def test_plan_list_counts_for_staff_cover_only_their_tasks(self, client, bob):
+        client.force_login(bob)
+        (plan,) = client.get(reverse("tasklist:plan_list")).context["plans"]
+        mine = Task.objects.filter(assignments__agency__name="市人力资源和社会保障局")
+        co_agencies = Agency.objects.filter(assignments__task__in=mine).distinct().count()
+        assert plan.task_count == mine.count()
+        assert plan.agency_count == co_agencies < 33
 
     def test_staff_does_not_see_the_other_jurisdictions_plan(self, client, bob):
         client.force_login(bob)
@@ -179,3 +204,40 @@ class TestLanguage:
         client = Client(enforce_csrf_checks=True)
         client.force_login(alice)
         assert client.post(reverse("set_language"), {"language": "en"}).status_code == 403
+
+
+class TestDownloads:
+    def test_office_downloads_excel_and_word(self, client, alice, seeded):
+        import io
+
+        import openpyxl
+
+        client.force_login(alice)
+        plan = Plan.objects.get(doc_number=SUQIAN)
+        response = client.get(reverse("tasklist:plan_export", args=[plan.pk, "xlsx"]))
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+        assert "attachment" in response["Content-Disposition"]
+        workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+        assert len(workbook.worksheets) == 2
+        word = client.get(reverse("tasklist:plan_export", args=[plan.pk, "docx"]))
+        assert word.status_code == 200 and word.content.startswith(b"PK")
+
+    def test_staff_download_holds_only_their_tasks(self, client, bob):
+        import io
+
+        import openpyxl
+
+        client.force_login(bob)
+        plan = Plan.objects.get(doc_number=SUQIAN)
+        response = client.get(reverse("tasklist:plan_export", args=[plan.pk, "xlsx"]))
+        flat = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[1]
+        contents = [row[3] for row in flat.iter_rows(min_row=4, values_only=True) if row[3]]
+        mine = Task.objects.filter(assignments__agency__name="市人力资源和社会保障局")
+        assert sorted(contents) == sorted(mine.values_list("content", flat=True))
+        assert (
+            client.get(
+                reverse("tasklist:plan_export", args=[Plan.objects.get(doc_number=JILIN).pk, "xlsx"])
+            ).status_code
+            == 404
+        )

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from agencies.directory import load_directory_file
 
@@ -17,5 +18,11 @@ class Command(BaseCommand):
             except ValidationError as error:
                 raise CommandError("; ".join(error.messages)) from None
             self.stdout.write(
-                f"{path}: {result.created} created, {result.updated} updated, {result.aliases_created} aliases added"
+                _("%(path)s: %(created)s created, %(updated)s updated, %(aliases)s aliases added")
+                % {
+                    "path": path,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "aliases": result.aliases_created,
+                }
             )

@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -12,18 +13,20 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"--issued-on {value!r}: expected a date as YYYY-MM-DD.") from None
+        raise CommandError(_("--issued-on %(value)s: expected a date as YYYY-MM-DD.") % {"value": value}) from None
 
 
 class Command(BaseCommand):
     help = (
-        "Import a task division plan from a file. Re-importing the same file changes nothing; "
-        "--dry-run prints what would change and writes nothing."
+        "Import a task division plan from a file (.txt, .docx, .xlsx, .xls, .ods). Re-importing the same "
+        "file changes nothing; --dry-run prints what would change and writes nothing."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="Report what would change; write nothing.")
+        parser.add_argument("--sheet", help="The sheet (or Word table) to read; default: the first with a header.")
+        parser.add_argument("--user", help="Username recorded in the history as the one who imported.")
         parser.add_argument(
             "--doc-number", help="Document number, when the file does not carry it (overrides the file)."
         )
@@ -33,6 +36,11 @@ class Command(BaseCommand):
         parser.add_argument("--jurisdiction", help="Jurisdiction such as 宿迁市 (overrides what the issuer implies).")
 
     def handle(self, *args, **options):
+        user = None
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(_("There is no user “%(name)s”.") % {"name": options["user"]})
         override = PlanMeta(
             title=options["title"] or "",
             doc_number=options["doc_number"] or "",
@@ -41,8 +49,8 @@ class Command(BaseCommand):
             jurisdiction=options["jurisdiction"] or "",
         )
         try:
-            draft = draft_from_path(options["file"], override)
-            report = apply_draft(draft, dry_run=options["dry_run"])
+            draft = draft_from_path(options["file"], override, options["sheet"])
+            report = apply_draft(draft, user=user, dry_run=options["dry_run"])
         except DraftError as error:
             heading = _("%(file)s cannot be imported:") % {"file": options["file"]}
             raise CommandError("\n".join([heading, *(str(p) for p in error.problems)])) from None

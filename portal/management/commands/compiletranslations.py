@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 
 class Command(BaseCommand):
     help = "Compile the project's translation catalogues (.po → .mo) when they changed."
+    requires_system_checks = []
 
     def handle(self, *args, **options):
         for locale_dir in settings.LOCALE_PATHS:

@@ -4,15 +4,27 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from tasklist.export import plan_as_dict
+from tasklist.exporters import export_plan_docx, export_plan_xlsx
 from tasklist.models import Plan
 
 
+def _render(plan: Plan, fmt: str) -> bytes:
+    if fmt == "xlsx":
+        return export_plan_xlsx(plan)
+    if fmt == "docx":
+        return export_plan_docx(plan)
+    return (json.dumps(plan_as_dict(plan), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
 class Command(BaseCommand):
-    help = "Export a plan by its document number. JSON is the contract documented in docs/json-export.md."
+    help = (
+        "Export a plan by its document number: json (the contract in docs/json-export.md), "
+        "xlsx (the plan's own layout plus a flat sheet, importable again) or docx."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("doc_number")
-        parser.add_argument("--format", choices=["json"], default="json")
+        parser.add_argument("--format", choices=["json", "xlsx", "docx"], default="json")
         parser.add_argument("-o", "--output", required=True, help="File to write, or - for standard output.")
 
     def handle(self, *args, **options):
@@ -23,17 +35,21 @@ class Command(BaseCommand):
                 _("There is no plan numbered “%(doc_number)s”. Known plans: %(known)s")
                 % {"doc_number": options["doc_number"], "known": known}
             )
-        text = json.dumps(plan_as_dict(plan), ensure_ascii=False, indent=2) + "\n"
+        data = _render(plan, options["format"])
         if options["output"] == "-":
-            self.stdout.write(text, ending="")
-        else:
-            try:
-                with open(options["output"], "w", encoding="utf-8") as handle:
-                    handle.write(text)
-            except OSError as error:
-                raise CommandError(
-                    _("Cannot write “%(path)s”: %(error)s") % {"path": options["output"], "error": error.strerror}
-                ) from None
-            self.stderr.write(
-                _("Exported %(doc_number)s to %(path)s") % {"doc_number": plan.doc_number, "path": options["output"]}
-            )
+            if options["format"] == "json":
+                self.stdout.write(data.decode("utf-8"), ending="")
+            else:
+                self.stdout.flush()
+                self.stdout._out.buffer.write(data)
+            return
+        try:
+            with open(options["output"], "wb") as handle:
+                handle.write(data)
+        except OSError as error:
+            raise CommandError(
+                _("Cannot write “%(path)s”: %(error)s") % {"path": options["output"], "error": error.strerror}
+            ) from None
+        self.stderr.write(
+            _("Exported %(doc_number)s to %(path)s") % {"doc_number": plan.doc_number, "path": options["output"]}
+        )

@@ -1,0 +1,52 @@
+"""Generated task tables for benchmarks and scaling tests: a flat sheet, as our own export writes it."""
+
+from __future__ import annotations
+
+import io
+import random
+
+from openpyxl import Workbook
+
+from importers.numerals import to_chinese
+
+JURISDICTION = "基准市"
+DOC_NUMBER = "基准办发〔2026〕1号"
+HEADER = ["工作事项", "目标任务", "序号", "具体内容", "牵头单位", "配合单位", "完成时限"]
+
+
+def agency_names(count: int) -> list[str]:
+    return [f"市第{i:03d}局" for i in range(1, count + 1)]
+
+
+def flat_rows(tasks: int, agencies: int, *, sections_per_part: int = 25, tasks_per_section: int = 20, seed: int = 7):
+    """Rows of a flat task table: parts of 25 sections (numbered within their part, as many plans
+    do) of 20 tasks, tasks numbered through the plan, one lead and 2–4 cooperating units each."""
+    rng = random.Random(seed)
+    names = agency_names(agencies)
+    for index in range(tasks):
+        part = index // (sections_per_part * tasks_per_section) + 1
+        section = index // tasks_per_section % sections_per_part + 1
+        units = rng.sample(names, rng.randint(3, 5))
+        yield [
+            f"{to_chinese(part)}、第{part}部分工作事项",
+            f"（{to_chinese(section)}）第{part}部分第{section}项目标任务",
+            str(index + 1),
+            f"第{index + 1}项任务：落实第{section}项目标任务的具体措施，按期完成并报送进展。",
+            units[0],
+            "、".join(units[1:]),
+            f"{2026 + index % 3}年底前",
+        ]
+
+
+def flat_workbook(tasks: int, agencies: int) -> bytes:
+    """The flat table as .xlsx bytes (openpyxl write-only: fast and small in memory)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("任务清单")
+    sheet.append(["基准测试任务清单"])
+    sheet.append([DOC_NUMBER])
+    sheet.append(HEADER)
+    for row in flat_rows(tasks, agencies):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

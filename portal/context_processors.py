@@ -1,0 +1,9 @@
+from portal.roles import is_leader, is_office
+
+
+def roles(request):
+    """What the navigation may offer; the views check again."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"perms_office": False, "perms_leader": False}
+    return {"perms_office": is_office(user), "perms_leader": is_leader(user)}
