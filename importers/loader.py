@@ -20,7 +20,7 @@ from simple_history.utils import bulk_update_with_history
 
 from agencies.models import Agency, AgencyAlias, AgencyKind
 from agencies.names import looks_collective, normalize_name
-from importers.bulk import create_with_history
+from importers.bulk import create_with_history, insert_rows
 from importers.draft import DraftError, PlanDraft, Problem, TaskDraft
 from importers.numerals import to_chinese
 from supervision.models import ProgressReport
@@ -533,7 +533,7 @@ class _Apply:
                 assignment = current.pop(agency.pk, None)
                 wanted = {"role": unit.role, "order": position, "printed_name": unit.name}
                 if assignment is None:
-                    create.append(Assignment(task_id=task.pk, agency_id=agency.pk, **wanted))
+                    create.append({"task_id": task.pk, "agency_id": agency.pk, **wanted})
                 elif any(getattr(assignment, k) != v for k, v in wanted.items()):
                     for k, v in wanted.items():
                         setattr(assignment, k, v)
@@ -551,7 +551,7 @@ class _Apply:
         # "one lead per task" holds after every statement.
         self._update(Assignment, demote, ["role", "order", "printed_name"])
         self._update(Assignment, promote, ["role", "order", "printed_name"])
-        self._create(Assignment, create)
+        insert_rows(Assignment, create, user=self.user, reason=self.reason)
         self.report.assignments_created = len(create)
         self.report.assignments_changed = len(demote) + len(promote)
         self.report.assignments_removed = len(remove)

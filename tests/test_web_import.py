@@ -55,6 +55,12 @@ class TestPreviewAndConfirm:
         assert bytes(session.data) == b""  # the file is not kept once imported
         latest = Task.objects.filter(section__part__plan=plan).first().history.first()
         assert latest.history_user.username == "alice"
+        assert (latest.history_type, latest.history_change_reason) == ("+", f"导入 {SUQIAN}")
+        from tasklist.models import Assignment
+
+        assignment = Assignment.objects.filter(task__section__part__plan=plan).first()
+        assert assignment.history.get().history_user.username == "alice"
+        assert Assignment.history.filter(task__section__part__plan=plan).count() == 197
 
     def test_a_second_confirm_is_refused_and_imports_nothing_twice(self, office):
         session = session_of(upload(office, SUQIAN_FILE.read_bytes()))
