@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-sqlite test-postgres lint lock clean
+.PHONY: setup run test test-sqlite test-postgres lint lock clean bench-import
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ test-postgres:
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+## bench-import: the import/export benchmark on PostgreSQL (docs/benchmarks.md).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
+bench-import: setup
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.import_export
 
 ## lock: regenerate the pinned requirements from requirements/*.in (needs uv).
 lock:
