@@ -18,27 +18,21 @@ from simple_history.utils import bulk_create_with_history
 
 
 def create_with_history(model: type[Model], objects: list[Model], *, user=None, reason: str = "") -> list[Model]:
+    """Save new instances (they get their ids) and their "+" history rows."""
     if not objects:
         return []
     if connection.vendor != "postgresql":
         return bulk_create_with_history(
             objects, model, batch_size=1000, default_user=user, default_change_reason=reason
         )
-    _take_ids(model, objects)
     fields = model._meta.concrete_fields
-    _copy(model._meta.db_table, [f.column for f in fields], ([f.pre_save(o, True) for f in fields] for o in objects))
-    history = model.history.model
-    stamped = {
-        "history_date": timezone.now(),
-        "history_change_reason": reason or None,
-        "history_type": "+",
-        "history_user_id": user.pk if user is not None else None,
-    }
-    history_fields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
-    rows = (
-        [stamped[f.attname] if f.attname in stamped else getattr(o, f.attname) for f in history_fields] for o in objects
-    )
-    _copy(history._meta.db_table, [f.column for f in history_fields], rows)
+    rows = []
+    for obj, pk in zip(objects, _next_ids(model, len(objects)), strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+        rows.append({f.attname: f.pre_save(obj, True) for f in fields})
+    _copy_with_history(model, rows, user, reason)
     return objects
 
 
@@ -50,17 +44,28 @@ def insert_rows(model: type[Model], rows: list[dict], *, user=None, reason: str 
     if connection.vendor != "postgresql":
         create_with_history(model, [model(**row) for row in rows], user=user, reason=reason)
         return
-    table, pk = model._meta.db_table, model._meta.pk
+    pk = model._meta.pk.attname
+    for row, new_id in zip(rows, _next_ids(model, len(rows)), strict=True):
+        row[pk] = new_id
+    _copy_with_history(model, rows, user, reason)
+
+
+def _next_ids(model: type[Model], count: int) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk.column, len(rows)]
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
         )
-        for row, (new_id,) in zip(rows, cursor.fetchall(), strict=True):
-            row[pk.attname] = new_id
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _copy_with_history(model: type[Model], rows: list[dict], user, reason: str) -> None:
     fields = model._meta.concrete_fields
     defaults = {f.attname: f.get_default() for f in fields}
     _copy(
-        table, [f.column for f in fields], ([row.get(f.attname, defaults[f.attname]) for f in fields] for row in rows)
+        model._meta.db_table,
+        [f.column for f in fields],
+        ([row.get(f.attname, defaults[f.attname]) for f in fields] for row in rows),
     )
     history = model.history.model
     stamped = {
@@ -70,32 +75,17 @@ def insert_rows(model: type[Model], rows: list[dict], *, user=None, reason: str 
         "history_user_id": user.pk if user is not None else None,
     }
     history_fields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
-    values = {**defaults, **stamped}
     _copy(
         history._meta.db_table,
         [f.column for f in history_fields],
         (
             [
-                row.get(f.attname, values.get(f.attname)) if f.attname not in stamped else stamped[f.attname]
+                stamped[f.attname] if f.attname in stamped else row.get(f.attname, defaults.get(f.attname))
                 for f in history_fields
             ]
             for row in rows
         ),
     )
-
-
-def _take_ids(model: type[Model], objects: list[Model]) -> None:
-    table, column = model._meta.db_table, model._meta.pk.column
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, column, len(objects)],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    for obj, pk in zip(objects, ids, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
 
 
 def _copy(table: str, columns: Sequence[str], rows: Iterable[list]) -> None:
