@@ -61,10 +61,19 @@ def preview(request, pk):
     tasks_by_kind: dict[str, list] = {"new": [], "changed": [], "unchanged": [], "missing": []}
     for task in data.get("tasks", []):
         tasks_by_kind[task["kind"]].append(task)
+    agencies = data.get("agencies", [])
     return render(
         request,
         "importers/preview.html",
-        {"session": session, "preview": data, "tasks_by_kind": tasks_by_kind, "Status": ImportStatus},
+        {
+            "session": session,
+            "preview": data,
+            "tasks_by_kind": tasks_by_kind,
+            # Names that need a decision first; the matched ones fold away.
+            "agencies_to_check": [a for a in agencies if a["status"] != "matched"],
+            "agencies_matched": [a for a in agencies if a["status"] == "matched"],
+            "Status": ImportStatus,
+        },
     )
 
 
