@@ -171,6 +171,7 @@ class TestUnits:
                 [("市人社局", "lead"), ("市财政局", "cooperating"), ("市教育局", "cooperating")],
             ),
             ("市人社局牵头", [("市人社局", "lead")]),
+            ("市人社局（牵头）、市财政局", [("市人社局", "lead"), ("市财政局", "cooperating")]),
             ("市财政局、市教育局", [("市财政局", "responsible"), ("市教育局", "responsible")]),
         ],
     )
