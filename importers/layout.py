@@ -447,11 +447,11 @@ def table_events(rows: list[Row], columns: dict[str, int], problems: list[Proble
                 where = raw_cell(row, CONTENT) or row.cells[0]
                 problems.append(Problem(_ref(where), _("The row names agencies but has no task content")))
             continue
-        if number_cell and number_cell.text.isdigit():
-            # An explicit 序号 column (the flat layout) numbers the task; the content stays verbatim.
+        number, text = split_task_number(content.text)
+        if number_cell and number_cell.text.isdigit() and int(number_cell.text) != number:
+            # An explicit 序号 column numbers the task; the content stays verbatim unless it
+            # repeats that same number in front ("1" | "1.健全户籍制度。").
             number, text = int(number_cell.text), content.text
-        else:
-            number, text = split_task_number(content.text)
         unit_cells = [raw_cell(row, key) for key in (LEAD, COOPERATING, RESPONSIBLE)]
         texts = [c.text if c else "" for c in unit_cells]
         # Problems with the units point at the first unit cell with text, else the first that exists.

@@ -128,6 +128,16 @@ class TestFlatSheet:
             ("市人社局", "responsible"),
         ]
 
+    def test_a_number_repeated_in_front_of_the_content_is_not_part_of_it(self):
+        rows = table(
+            ["序号", "项目", "任务内容", "责任单位"],
+            ["一、拓宽流动渠道"] * 4,
+            ["1", "（一）畅通人才流动渠道", "1.健全户籍制度。", "省公安厅"],
+            ["2", "（一）畅通人才流动渠道", "3.完善人才落户政策。", "省人社厅"],
+        )
+        tasks = draft_tasks(layout(rows, _meta()))
+        assert [(t.number, t.content) for t in tasks] == [(1, "健全户籍制度。"), (2, "3.完善人才落户政策。")]
+
     def test_deadlines_are_kept_as_text_and_parsed_where_they_name_a_date(self):
         tasks = draft_tasks(layout(self.rows(), _meta()))
         assert [(t.deadline_text, t.due_on) for t in tasks] == [
