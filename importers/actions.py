@@ -7,6 +7,7 @@ preview is the loader's dry run, so it shows exactly what confirming will do.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import asdict
 
 from django.db import transaction
@@ -18,6 +19,8 @@ from importers.draft import DraftError, PlanDraft, PlanMeta
 from importers.loader import ImportReport, apply_draft
 from importers.models import ImportSession, ImportStatus
 from importers.pipeline import draft_from_bytes
+
+logger = logging.getLogger(__name__)
 
 # Abandoned previews are removed when the same user starts another import.
 STALE_AFTER = dt.timedelta(days=1)
@@ -65,6 +68,11 @@ def build_preview(session_id) -> ImportSession:
         report = apply_draft(draft, user=session.created_by, dry_run=True)
     except DraftError as error:
         session.status, session.problems, session.preview = ImportStatus.FAILED, [str(p) for p in error.problems], None
+    except Exception:
+        # A file no rule foresaw must still end in a message, not in a page that waits forever.
+        logger.exception("Preview of import %s failed", session.pk)
+        session.status, session.preview = ImportStatus.FAILED, None
+        session.problems = [_("The file could not be read. Check that it is a task table and try again.")]
     else:
         session.status, session.problems = ImportStatus.READY, []
         session.preview = _preview(draft, report)
@@ -124,11 +132,15 @@ def _preview(draft: PlanDraft, report: ImportReport) -> dict:
 
 
 def choose_sheet(session: ImportSession, sheet_name: str) -> ImportSession:
-    if sheet_name not in (session.preview or {}).get("sheet_names", []) and session.status != ImportStatus.FAILED:
+    offered = (session.preview or {}).get("sheet_names", [])
+    if sheet_name not in offered:
         raise ImportConflict(_("The file has no such sheet."))
-    ImportSession.objects.filter(pk=session.pk).update(
+    # Only a preview that is not being applied can be re-read (a conditional update, as for confirm).
+    moved = ImportSession.objects.filter(pk=session.pk, status=ImportStatus.READY).update(
         sheet_name=sheet_name, status=ImportStatus.PARSING, progress=0, preview=None, problems=[]
     )
+    if moved != 1:
+        raise ImportConflict(_("This import has already been confirmed or is being imported."))
     return build_preview(session.pk)
 
 
@@ -144,6 +156,9 @@ def claim_for_apply(session: ImportSession) -> None:
 def apply_import(session_id, aliases: dict[str, int]) -> ImportSession:
     """Apply a claimed session in one transaction. On a problem the session returns to READY with it."""
     session = ImportSession.objects.get(pk=session_id)
+    if session.status != ImportStatus.APPLYING:
+        # Not claimed, or already applied (a task delivered twice): nothing to do.
+        return session
     try:
         draft = _draft(session)
         _progress(session, 40)

@@ -26,14 +26,17 @@ def _month_end(year: int, month: int) -> dt.date | None:
 
 def parse_deadline(text: str) -> dt.date | None:
     """The last day the text allows, or None when it names no date (or an impossible one)."""
-    text = text.strip()
+    try:
+        return _parse(text.strip())
+    except ValueError:  # 2021年2月30日, year 0 …
+        return None
+
+
+def _parse(text: str) -> dt.date | None:
     if not text:
         return None
     if match := _FULL.search(text):
-        try:
-            return dt.date(*(int(g) for g in match.groups()))
-        except ValueError:
-            return None
+        return dt.date(*(int(g) for g in match.groups()))
     if match := _QUARTER.search(text):
         return _month_end(int(match.group(1)), _QUARTERS[match.group(2)] * 3)
     if match := _HALF.search(text):

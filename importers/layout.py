@@ -448,7 +448,8 @@ def table_events(rows: list[Row], columns: dict[str, int], problems: list[Proble
                 problems.append(Problem(_ref(where), _("The row names agencies but has no task content")))
             continue
         number, text = split_task_number(content.text)
-        if number_cell and number_cell.text.isdigit() and int(number_cell.text) != number:
+        # isdecimal, not isdigit: "①" is a digit to Python but no number int() reads.
+        if number_cell and number_cell.text.isdecimal() and int(number_cell.text) != number:
             # An explicit 序号 column numbers the task; the content stays verbatim unless it
             # repeats that same number in front ("1" | "1.健全户籍制度。").
             number, text = int(number_cell.text), content.text

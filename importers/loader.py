@@ -11,6 +11,7 @@ so what it reports (the web preview shows it) is what a real run would do.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -29,6 +30,22 @@ from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Tas
 # Task.order is unique per section; moved tasks pass through this offset so that
 # swapping two positions never collides halfway through the update.
 _ORDER_PARKING = 1_000_000
+# Two texts at least this alike (difflib ratio) can be one task reworded.
+ALIKE = 0.5
+# The last matching pass compares every leftover pair; past this many pairs it is skipped
+# (a file that rewrites thousands of tasks at once imports them as new, the old ones kept).
+SIMILARITY_PAIRS = 250_000
+
+
+def similarity(a: str, b: str) -> float:
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.ratio() if matcher.real_quick_ratio() >= ALIKE and matcher.quick_ratio() >= ALIKE else 0.0
+
+
+def alike(a: str, b: str) -> bool:
+    return similarity(a, b) >= ALIKE
+
+
 _ROLE_MARK = {AssignmentRole.LEAD: "牵头", AssignmentRole.COOPERATING: "配合", AssignmentRole.RESPONSIBLE: "责任"}
 
 NEW, CHANGED, UNCHANGED, MISSING = "new", "changed", "unchanged", "missing"
@@ -370,12 +387,15 @@ class _Apply:
     @staticmethod
     def match_tasks(stored: list[Task], wanted: list[tuple[tuple[int, int], int, TaskDraft]]) -> list[Task | None]:
         """Which stored task each task of the file is. A task keeps its identity (and its
-        reports) when it is moved, renumbered or reworded, as far as the file lets us tell:
+        reports) when it is moved, renumbered or reworded, as far as the file lets us tell;
+        where it cannot tell, the task is new and the stored one is reported missing and
+        kept, which is safe: reports never end up under other content.
 
         1. the same content, where that content is unique on both sides;
-        2. the same number: across the plan when the file numbers tasks through the
-           whole plan (as Suqian's 1–47 do), else within the section;
-        3. an unnumbered task: the same position in the same section.
+        2. the same number, when the texts are still alike: across the plan when both
+           the file and the stored plan number tasks through the whole plan (as Suqian's
+           1–47 do), else within the section; an unnumbered task by its position;
+        3. among what is left, the most alike text (a reworded and renumbered task).
         """
         result: list[Task | None] = [None] * len(wanted)
         free = {t.pk: t for t in stored}
@@ -393,29 +413,41 @@ class _Apply:
             if draft.content in wanted_contents and draft.content in by_content:
                 result[index] = free.pop(by_content[draft.content].pk)
 
-        numbers = [draft.number for _, _, draft in wanted if draft.number is not None]
-        plan_wide = len(numbers) == len(set(numbers))
+        wanted_numbers = [draft.number for *_key, draft in wanted if draft.number is not None]
+        stored_numbers = [t.number for t in stored if t.number is not None]
+        plan_wide = len(wanted_numbers) == len(set(wanted_numbers)) and len(stored_numbers) == len(set(stored_numbers))
 
-        def number_key(section_key, number):
-            return number if plan_wide else (section_key, number)
+        def section_of(task: Task) -> tuple[int, int]:
+            return (task.section.part.number, task.section.number)
 
-        by_number = {
-            number_key((t.section.part.number, t.section.number), t.number): t
-            for t in free.values()
-            if t.number is not None
-        }
-        by_position = {
-            ((t.section.part.number, t.section.number), t.order): t for t in free.values() if t.number is None
-        }
+        def key(section_key, number, order):
+            if number is None:
+                return ("position", section_key, order)
+            return ("number", number) if plan_wide else ("number", section_key, number)
+
+        by_key = {key(section_of(t), t.number, t.order): t for t in free.values()}
         for index, (section_key, order, draft) in enumerate(wanted):
             if result[index] is not None:
                 continue
-            if draft.number is not None:
-                candidate = by_number.get(number_key(section_key, draft.number))
-            else:
-                candidate = by_position.get((section_key, order))
-            if candidate is not None and candidate.pk in free:
+            candidate = by_key.get(key(section_key, draft.number, order))
+            if candidate is not None and candidate.pk in free and alike(candidate.content, draft.content):
                 result[index] = free.pop(candidate.pk)
+
+        left = [index for index, match in enumerate(result) if match is None]
+        if left and free and len(left) * len(free) <= SIMILARITY_PAIRS:
+            scored = sorted(
+                (
+                    (similarity(task.content, wanted[index][2].content), index, task.pk)
+                    for index in left
+                    for task in free.values()
+                ),
+                reverse=True,
+            )
+            for score, index, pk in scored:
+                if score < ALIKE:
+                    break
+                if result[index] is None and pk in free:
+                    result[index] = free.pop(pk)
         return result
 
     @staticmethod

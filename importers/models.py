@@ -32,7 +32,7 @@ class ImportSession(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     filename = models.CharField(_("file name"), max_length=255)
     data = models.BinaryField(_("file"), editable=False)
-    sheet_name = models.CharField(_("sheet"), max_length=100, blank=True)
+    sheet_name = models.CharField(_("sheet"), max_length=255, blank=True)
     # Metadata the user supplied for a file that does not carry it (overrides the file).
     doc_number = models.CharField(_("document number"), max_length=100, blank=True)
     title = models.CharField(_("title"), max_length=300, blank=True)

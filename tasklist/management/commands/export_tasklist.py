@@ -1,4 +1,5 @@
 import json
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -40,8 +41,8 @@ class Command(BaseCommand):
             if options["format"] == "json":
                 self.stdout.write(data.decode("utf-8"), ending="")
             else:
-                self.stdout.flush()
-                self.stdout._out.buffer.write(data)
+                sys.stdout.buffer.write(data)  # binary: past Django's text wrapper
+                sys.stdout.flush()
             return
         try:
             with open(options["output"], "wb") as handle:
