@@ -7,7 +7,7 @@ import random
 
 from openpyxl import Workbook
 
-from importers.numerals import to_chinese
+from importers.numerals import part_label, section_label
 
 JURISDICTION = "基准市"
 DOC_NUMBER = "基准办发〔2026〕1号"
@@ -28,8 +28,8 @@ def flat_rows(tasks: int, agencies: int, *, sections_per_part: int = 25, tasks_p
         section = index // tasks_per_section % sections_per_part + 1
         units = rng.sample(names, rng.randint(3, 5))
         yield [
-            f"{to_chinese(part)}、第{part}部分工作事项",
-            f"（{to_chinese(section)}）第{part}部分第{section}项目标任务",
+            f"{part_label(part)}第{part}部分工作事项",
+            f"{section_label(section)}第{part}部分第{section}项目标任务",
             str(index + 1),
             f"第{index + 1}项任务：落实第{section}项目标任务的具体措施，按期完成并报送进展。",
             units[0],

@@ -119,14 +119,6 @@ def _preview(draft: PlanDraft, report: ImportReport) -> dict:
             }
             for match in matches
         ],
-        "structure": [
-            {
-                "heading": f"{part.number}",
-                "title": part.title,
-                "sections": [{"number": s.number, "title": s.title, "tasks": len(s.tasks)} for s in part.sections],
-            }
-            for part in draft.parts
-        ],
         "summary": report.summary(),
     }
 

@@ -23,7 +23,7 @@ from agencies.models import Agency, AgencyAlias, AgencyKind
 from agencies.names import looks_collective, normalize_name
 from importers.bulk import create_with_history, insert_rows
 from importers.draft import DraftError, PlanDraft, Problem, TaskDraft
-from importers.numerals import to_chinese
+from importers.numerals import section_label, to_chinese
 from supervision.models import ProgressReport
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task
 
@@ -188,7 +188,7 @@ def apply_draft(
 
 
 def task_label(part_number: int, section_number: int, number: int | None, content: str) -> str:
-    head = f"{to_chinese(part_number)}（{to_chinese(section_number)}）"
+    head = f"{to_chinese(part_number)}{section_label(section_number)}"
     return f"{head}{number}. {content[:30]}" if number is not None else f"{head}{content[:30]}"
 
 

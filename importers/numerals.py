@@ -27,6 +27,16 @@ def parse_chinese(text: str) -> int:
     raise ValueError(text)
 
 
+def part_label(number: int) -> str:
+    """一、 as a part's number is printed."""
+    return f"{to_chinese(number)}、"
+
+
+def section_label(number: int) -> str:
+    """（一） as a section's number is printed."""
+    return f"（{to_chinese(number)}）"
+
+
 def to_chinese(number: int) -> str:
     if not 1 <= number <= 99:
         return str(number)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency
+from importers.numerals import part_label, section_label
 from portal.roles import sees_everything
 
 
@@ -78,9 +79,7 @@ class Part(models.Model):
 
     @property
     def number_label(self) -> str:
-        from importers.numerals import to_chinese
-
-        return f"{to_chinese(self.number)}、"
+        return part_label(self.number)
 
 
 class Section(models.Model):
@@ -106,9 +105,7 @@ class Section(models.Model):
 
     @property
     def number_label(self) -> str:
-        from importers.numerals import to_chinese
-
-        return f"（{to_chinese(self.number)}）"
+        return section_label(self.number)
 
 
 class TaskStatus(models.TextChoices):

@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from importers.numerals import to_chinese
+from importers.numerals import part_label, section_label
 from portal.roles import sees_everything
 from supervision.models import ProgressReport, ReportingPeriod, ReportStatus
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task, TaskStatus
@@ -157,7 +157,7 @@ class SectionLines:
 
     @property
     def label(self) -> str:
-        return f"（{to_chinese(self.number)}）"
+        return section_label(self.number)
 
 
 @dataclass(slots=True)
@@ -168,7 +168,7 @@ class PartLines:
 
     @property
     def label(self) -> str:
-        return f"{to_chinese(self.number)}、"
+        return part_label(self.number)
 
 
 def load_outline(plan: Plan, user: AbstractBaseUser | AnonymousUser | None = None) -> list[PartLines]:
