@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 # Abandoned previews are removed when the same user starts another import.
 STALE_AFTER = dt.timedelta(days=1)
+_UNFINISHED = [ImportStatus.PARSING, ImportStatus.READY, ImportStatus.FAILED]
 
 
 class ImportConflict(Exception):
@@ -35,9 +36,6 @@ def start_import(user, *, filename: str, data: bytes, overrides: dict) -> Import
         created_by=user, updated_at__lt=timezone.now() - STALE_AFTER, status__in=_UNFINISHED
     ).delete()
     return ImportSession.objects.create(created_by=user, filename=filename, data=data, **overrides)
-
-
-_UNFINISHED = [ImportStatus.PARSING, ImportStatus.READY, ImportStatus.FAILED]
 
 
 def _meta(session: ImportSession) -> PlanMeta:
