@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,19 +14,7 @@ from django.views.decorators.http import require_POST
 from importers import actions, tasks
 from importers.forms import UploadForm
 from importers.models import ImportSession, ImportStatus
-from portal.roles import is_office
-
-
-def office_required(view):
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not is_office(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+from portal.decorators import office_required
 
 
 def _session(request, pk) -> ImportSession:

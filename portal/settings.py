@@ -164,6 +164,10 @@ IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, m
 # Larger uploads are read and applied by a Celery task, with progress shown, instead of in the request.
 IMPORT_ASYNC_BYTES = env_int("IMPORT_ASYNC_BYTES", 1024 * 1024, minimum=0)
 
+# Largest attachment a progress report may carry, and how many per report.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+ATTACHMENT_MAX_COUNT = env_int("ATTACHMENT_MAX_COUNT", 10, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

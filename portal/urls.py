@@ -13,5 +13,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("imports/", include("importers.urls")),
+    path("", include("supervision.urls")),
     path("", include("tasklist.urls")),
 ]

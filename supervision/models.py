@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
+from pathlib import PurePath
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from tasklist.models import Assignment, Plan, Task
+from agencies.models import Agency
+from portal.roles import sees_everything
+from tasklist.models import Assignment, AssignmentRole, Plan, Task
+
+
+def agencies_of(user) -> models.QuerySet:
+    """The agencies a user works for, as a subquery."""
+    return Agency.objects.filter(memberships__user=user).values("pk")
+
+
+class ReportingPeriodQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ReportingPeriodQuerySet:
+        return self.filter(plan__in=Plan.objects.visible_to(user))
+
+    def current(self, today: date) -> ReportingPeriodQuerySet:
+        """Per plan, the latest period that has started by `today` (a set of at most one per plan)."""
+        latest = (
+            ReportingPeriod.objects.filter(plan=OuterRef("plan"), starts_on__lte=today)
+            .order_by("-starts_on")
+            .values("pk")[:1]
+        )
+        return self.filter(pk=Subquery(latest))
 
 
 class ReportingPeriod(models.Model):
@@ -23,6 +48,7 @@ class ReportingPeriod(models.Model):
     due_on = models.DateField(_("due on"))
 
     history = HistoricalRecords()
+    objects = ReportingPeriodQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("reporting period")
@@ -49,9 +75,32 @@ class ReportingPeriod(models.Model):
 
 class ReportStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    # Only on plans where the agency head signs off before the office sees the report.
+    HEAD_REVIEW = "head_review", _("Awaiting head approval")
     SUBMITTED = "submitted", _("Submitted")
     RETURNED = "returned", _("Returned")
     ACCEPTED = "accepted", _("Accepted")
+
+
+# The agency may still change these; the others are read-only to it.
+EDITABLE_STATUSES = (ReportStatus.DRAFT, ReportStatus.RETURNED)
+# Reports that have reached the office: they count as filed, on time or late.
+FILED_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
+
+
+class ProgressReportQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ProgressReportQuerySet:
+        """The office and leaders read every report; an agency reads its own, and a lead unit
+        also reads its cooperating units' reports on the tasks it leads."""
+        if not user.is_authenticated:
+            return self.none()
+        if sees_everything(user):
+            return self
+        mine = agencies_of(user)
+        leads = Assignment.objects.filter(task=OuterRef("assignment__task"), role=AssignmentRole.LEAD, agency__in=mine)
+        # A draft is the agency's own business until it is submitted.
+        others_filed = ~Q(status=ReportStatus.DRAFT) & Exists(leads)
+        return self.filter(Q(assignment__agency__in=mine) | others_filed)
 
 
 class ProgressReport(models.Model):
@@ -67,13 +116,19 @@ class ProgressReport(models.Model):
     period = models.ForeignKey(
         ReportingPeriod, verbose_name=_("reporting period"), on_delete=models.CASCADE, related_name="reports"
     )
-    status = models.CharField(_("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
+    status = models.CharField(_("status"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
     work_done = models.TextField(_("work done"), blank=True)
     next_steps = models.TextField(_("next steps"), blank=True)
     problems = models.TextField(_("problems and support needed"), blank=True)
     percent_complete = models.PositiveSmallIntegerField(
         _("percent complete"), null=True, blank=True, validators=[MaxValueValidator(100)]
     )
+    stage = models.CharField(
+        _("stage"), max_length=100, blank=True, help_text=_("For example 方案制定, 组织实施, 基本完成.")
+    )
+    # Figures against the task's quantitative targets: {target id: value as text}.
+    figures = models.JSONField(_("figures"), default=dict, blank=True)
+    no_change = models.BooleanField(_("no change since last period"), default=False)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -98,6 +153,7 @@ class ProgressReport(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords()
+    objects = ProgressReportQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("progress report")
@@ -111,7 +167,8 @@ class ProgressReport(models.Model):
                 name="report_percent_range",
             ),
             models.CheckConstraint(
-                condition=Q(status=ReportStatus.DRAFT) | Q(submitted_at__isnull=False),
+                condition=~Q(status__in=[ReportStatus.SUBMITTED, ReportStatus.ACCEPTED])
+                | Q(submitted_at__isnull=False),
                 name="report_submitted_has_time",
             ),
             models.CheckConstraint(
@@ -123,6 +180,11 @@ class ProgressReport(models.Model):
     def __str__(self) -> str:
         return f"{self.assignment} · {self.period.label}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("supervision:report", args=[self.assignment_id, self.period_id])
+
     @property
     def task(self) -> Task:
         return self.assignment.task
@@ -132,3 +194,270 @@ class ProgressReport(models.Model):
             raise ValidationError(_("The period belongs to another plan than the task."))
         if self.status == ReportStatus.RETURNED and not self.return_reason.strip():
             raise ValidationError({"return_reason": _("A returned report needs a reason.")})
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+
+class TaskTarget(models.Model):
+    """A quantitative target of a task (e.g. 新增城镇就业 4.5 万人), reported against each period."""
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="targets")
+    label = models.CharField(_("label"), max_length=100)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    target = models.DecimalField(_("target"), max_digits=14, decimal_places=2, null=True, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("quantitative target")
+        verbose_name_plural = _("quantitative targets")
+        ordering = ["task", "order", "pk"]
+
+    def __str__(self) -> str:
+        goal = f" {self.target.normalize():f}{self.unit}" if self.target is not None else ""
+        return f"{self.label}{goal}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name is random: the original name is kept in the row, never guessable from a URL.
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"attachments/{instance.report.period.plan_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class AttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> AttachmentQuerySet:
+        return self.filter(report__in=ProgressReport.objects.visible_to(user))
+
+
+class Attachment(models.Model):
+    """A file filed with a report; served only through a view that checks the report's visibility."""
+
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("progress report"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["report", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Acknowledgement(models.Model):
+    """签收: an agency has seen a task it was assigned. One per assignment."""
+
+    assignment = models.OneToOneField(
+        Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="acknowledgement"
+    )
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("acknowledged by"), on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"))
+
+    class Meta:
+        verbose_name = _("acknowledgement")
+        verbose_name_plural = _("acknowledgements")
+
+    def __str__(self) -> str:
+        return f"{self.assignment} ✓"
+
+
+class LeaderComment(models.Model):
+    """领导批示 on a task, shown to every agency on it."""
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="leader_comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("leader comment")
+        verbose_name_plural = _("leader comments")
+        ordering = ["task", "-created_at"]
+        constraints = [models.CheckConstraint(condition=~Q(body=""), name="leader_comment_not_empty")]
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+class ClosingStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned")
+
+
+class ClosingRequestQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ClosingRequestQuerySet:
+        return self.filter(task__in=Task.objects.visible_to(user))
+
+
+class ClosingRequest(models.Model):
+    """办结申请: the lead (or a responsible unit) asks the office to close a task."""
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="closing_requests")
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="closing_requests"
+    )
+    summary = models.TextField(_("closing report"))
+    status = models.CharField(_("status"), max_length=10, choices=ClosingStatus.choices, default=ClosingStatus.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    return_reason = models.TextField(_("reason for return"), blank=True)
+
+    objects = ClosingRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("closing request")
+        verbose_name_plural = _("closing requests")
+        ordering = ["task", "-requested_at"]
+        constraints = [
+            # A second click, or a second staff member, cannot open a second pending request.
+            models.UniqueConstraint(
+                fields=["task"], condition=Q(status=ClosingStatus.PENDING), name="closing_one_pending_per_task"
+            ),
+            models.CheckConstraint(condition=Q(status__in=ClosingStatus.values), name="closing_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=ClosingStatus.RETURNED) | ~Q(return_reason=""), name="closing_returned_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} · {self.get_status_display()}"
+
+
+class NotificationKind(models.TextChoices):
+    REPORT_RETURNED = "report_returned", _("Report returned")
+    REPORT_ACCEPTED = "report_accepted", _("Report accepted")
+    REPORT_FOR_HEAD = "report_for_head", _("Report awaiting your approval")
+    CLOSING_REQUESTED = "closing_requested", _("Closing requested")
+    TASK_CLOSED = "task_closed", _("Task closed")
+    CLOSING_RETURNED = "closing_returned", _("Closing request returned")
+    LEADER_COMMENT = "leader_comment", _("Leader comment")
+    REMINDER = "reminder", _("Reminder")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """A message in the portal's bell. The text is rendered in the reader's language from its kind."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, null=True, blank=True)
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("progress report"), on_delete=models.CASCADE, null=True, blank=True
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} · {self.get_kind_display()}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        if self.report_id:
+            return reverse("supervision:report", args=[self.report.assignment_id, self.report.period_id])
+        if self.task_id:
+            return reverse("supervision:task", args=[self.task_id])
+        return reverse("supervision:notifications")
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def visible_to(self, user) -> AuditEventQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if sees_everything(user):
+            return self
+        return self.filter(task__in=Task.objects.visible_to(user)).filter(
+            Q(agency__isnull=True) | Q(agency__in=agencies_of(user))
+        )
+
+
+class AuditEvent(models.Model):
+    """One state change: who did what, when, and the object's fields before and after."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=40)
+    at = models.DateTimeField(_("at"))
+    task = models.ForeignKey(
+        Task, verbose_name=_("task"), on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    # The agency whose work changed; staff read only their own agency's events and task-wide ones.
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=40)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["task", "at"], name="audit_by_task")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action}"

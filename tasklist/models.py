@@ -41,6 +41,11 @@ class Plan(models.Model):
         blank=True,
         help_text=_("A note printed with the units, e.g. 按职责分工负责，排序不分先后."),
     )
+    head_approval_required = models.BooleanField(
+        _("agency head approves reports"),
+        default=False,
+        help_text=_("When set, an agency's report goes to its head before it reaches the office."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -183,6 +188,22 @@ ROLE_BADGES = {
 class AssignmentQuerySet(models.QuerySet):
     def visible_to(self, user) -> AssignmentQuerySet:
         return self.filter(task__in=Task.objects.visible_to(user))
+
+    def held_by(self, user) -> AssignmentQuerySet:
+        """The assignments of the agencies the user works for: the ones it reports on."""
+        return self.filter(agency__in=_agency_ids_of(user)) if user.is_authenticated else self.none()
+
+    def reports_visible_to(self, user) -> AssignmentQuerySet:
+        """Assignments whose reports the user may read: the office and leaders all; an agency its own,
+        and a lead unit those of the other units on the tasks it leads."""
+        if not user.is_authenticated:
+            return self.none()
+        if sees_everything(user):
+            return self
+        leads = Assignment.objects.filter(
+            task=OuterRef("task"), role=AssignmentRole.LEAD, agency__in=_agency_ids_of(user)
+        )
+        return self.filter(Q(agency__in=_agency_ids_of(user)) | Exists(leads))
 
 
 class Assignment(models.Model):

@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 
 from importers.numerals import part_label, section_label
 from portal.roles import sees_everything
-from supervision.models import ProgressReport, ReportingPeriod, ReportStatus
+from supervision.models import FILED_STATUSES, ProgressReport, ReportingPeriod, ReportStatus
+from supervision.rules import Light, traffic_light, worst
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task, TaskStatus
 
 # ---------------------------------------------------------------------------
@@ -48,18 +49,6 @@ def looks_like_formula(text: str) -> bool:
 def writable_text(text: str) -> str:
     """The text without the control characters no Office file may contain (nothing else changes)."""
     return _UNWRITABLE.sub("", text)
-
-
-class Light(enum.StrEnum):
-    """红黄绿灯 of a task in the current reporting period."""
-
-    GREEN = "green"
-    YELLOW = "yellow"
-    RED = "red"
-
-    @property
-    def label(self) -> str:
-        return {Light.GREEN: _("Green"), Light.YELLOW: _("Yellow"), Light.RED: _("Red")}[self]
 
 
 CellValue = str | int | Light | None
@@ -255,18 +244,6 @@ class TaskProgress:
     light: Light | None = None
 
 
-def traffic_light(due_on: dt.date, submitted_on: dt.date | None, today: dt.date, soon_days: int = 3) -> Light:
-    """Green: on track or submitted on time; yellow: due within ``soon_days`` or submitted late; red: overdue."""
-    if submitted_on is not None:
-        return Light.GREEN if submitted_on <= due_on else Light.YELLOW
-    if today > due_on:
-        return Light.RED
-    return Light.YELLOW if (due_on - today).days <= soon_days else Light.GREEN
-
-
-_LIGHT_RANK = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
-
-
 def load_progress(plan: Plan, outline: list[PartLines], today: dt.date) -> dict[int, TaskProgress] | None:
     """Latest report and traffic light per task, in two queries; None when the plan has no filed report.
 
@@ -315,13 +292,10 @@ def _task_lights(plan: Plan, outline: list[PartLines], reports: list[dict], toda
     submitted_on = {
         report["assignment_id"]: timezone.localdate(report["submitted_at"])
         for report in reports
-        if report["period_id"] == period_id and report["status"] != ReportStatus.RETURNED
+        if report["period_id"] == period_id and report["status"] in FILED_STATUSES
     }
     return {
-        task.id: max(
-            (traffic_light(due_on, submitted_on.get(pk), today) for pk in task.reporting),
-            key=_LIGHT_RANK.__getitem__,
-        )
+        task.id: worst(traffic_light(due_on, submitted_on.get(pk), today) for pk in task.reporting)
         for task in tasks_of(outline)
         if task.reporting and not task.closed
     }

@@ -5,6 +5,7 @@ in settings, never in git) and printed every run. Refuses to run without DEBUG,
 so a production database never gets demo accounts.
 """
 
+import datetime as dt
 import json
 import secrets
 from pathlib import Path
@@ -15,9 +16,12 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from agencies.models import Agency, Membership, MembershipRole
 from portal.roles import LEADER_GROUP, OFFICE_GROUP
+from supervision.models import ReportingPeriod
+from tasklist.models import Plan
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures"
 DIRECTORIES = sorted((SEEDS / "agencies").glob("*.json"))
@@ -31,8 +35,26 @@ ACCOUNTS = [
     ("sq_rsj", "市人社局 联络员", [], False, ("宿迁市", "市人力资源和社会保障局", MembershipRole.STAFF)),
     ("sq_rsj_head", "市人社局 负责人", [], False, ("宿迁市", "市人力资源和社会保障局", MembershipRole.HEAD)),
     ("sq_jyj", "市教育局 联络员", [], False, ("宿迁市", "市教育局", MembershipRole.STAFF)),
+    ("sq_daj", "市档案局 联络员", [], False, ("宿迁市", "市档案局", MembershipRole.STAFF)),
     ("jl_rst", "省人社厅 联络员", [], False, ("吉林省", "省人社厅", MembershipRole.STAFF)),
 ]
+
+
+def month_start(day: dt.date, months_back: int = 0) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months_back
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def demo_periods(today: dt.date) -> list[tuple[str, dt.date, dt.date, dt.date]]:
+    """Last month and this month, each due on the 5th of the month after (按月报送)."""
+    periods = []
+    for back in (1, 0):
+        start = month_start(today, back)
+        following = month_start(start + dt.timedelta(days=32))
+        periods.append(
+            (f"{start.year}年{start.month}月", start, following - dt.timedelta(days=1), following.replace(day=5))
+        )
+    return periods
 
 
 class Command(BaseCommand):
@@ -47,10 +69,20 @@ class Command(BaseCommand):
         call_command("load_agencies", *map(str, DIRECTORIES), stdout=self.stdout)
         for plan in PLANS:
             call_command("import_tasklist", str(plan), stdout=self.stdout)
+        self.periods()
         passwords = self.accounts(Path(options["credentials"]))
         self.stdout.write("\n演示账号 / Demo accounts (http://127.0.0.1:8000/):")
         for username, display, *_ in ACCOUNTS:
             self.stdout.write(f"  {username:<12} {passwords[username]:<20} {display}")
+
+    @transaction.atomic
+    def periods(self) -> None:
+        """Monthly reporting periods around today, so the workspace has something due (issue 5 adds cycles)."""
+        for plan in Plan.objects.all():
+            for label, starts_on, ends_on, due_on in demo_periods(timezone.localdate()):
+                ReportingPeriod.objects.get_or_create(
+                    plan=plan, starts_on=starts_on, defaults={"label": label, "ends_on": ends_on, "due_on": due_on}
+                )
 
     @transaction.atomic
     def accounts(self, path: Path) -> dict[str, str]:

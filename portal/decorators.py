@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import functools
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+
+from portal.roles import is_office
+
+
+def office_required(view):
+    """The supervising office's pages: others logged in get 403, anonymous users the login page."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_office(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped

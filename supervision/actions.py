@@ -1,0 +1,659 @@
+"""Every state change of the supervision workflow, one function each (GUIDE §2).
+
+Each function checks who may act, locks what it changes, moves the state only
+from the state it expects (a double click or a second tab is refused with a
+message a clerk can act on), writes an :class:`AuditEvent` with the fields
+before and after, and notifies the people concerned, all in one transaction.
+Views and tests call these; nothing else changes a report, a closing request or
+a task's status.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from agencies.models import Membership, MembershipRole
+from portal.roles import OFFICE_GROUP, is_leader, is_office
+from supervision.attachments import check_upload
+from supervision.models import (
+    EDITABLE_STATUSES,
+    Acknowledgement,
+    Attachment,
+    AuditEvent,
+    ClosingRequest,
+    ClosingStatus,
+    LeaderComment,
+    Notification,
+    NotificationKind,
+    ProgressReport,
+    ReportingPeriod,
+    ReportStatus,
+)
+from tasklist.models import Assignment, AssignmentRole, Task, TaskStatus
+
+
+class ActionError(Exception):
+    """The action was refused; the message says why and what to do."""
+
+
+REPORT_FIELDS = ("work_done", "next_steps", "problems", "percent_complete", "stage", "figures")
+
+
+# ---------------------------------------------------------------------------
+# Who may act
+# ---------------------------------------------------------------------------
+
+
+def membership_role(user, agency_id: int) -> str | None:
+    if not user.is_authenticated:
+        return None
+    cache = getattr(user, "_portal_memberships", None)
+    if cache is None:
+        cache = dict(Membership.objects.filter(user=user).values_list("agency_id", "role"))
+        user._portal_memberships = cache
+    return cache.get(agency_id)
+
+
+def can_file(user, assignment: Assignment) -> bool:
+    """Staff and heads of the assigned agency write its reports."""
+    return membership_role(user, assignment.agency_id) is not None
+
+
+def is_head_of(user, agency_id: int) -> bool:
+    return membership_role(user, agency_id) == MembershipRole.HEAD
+
+
+def can_comment(user) -> bool:
+    """领导批示: leaders write them; the office records one given on paper."""
+    return is_leader(user) or is_office(user)
+
+
+def closing_assignment(user, task: Task) -> Assignment | None:
+    """The user's assignment that may apply to close the task: the lead, or any responsible unit
+    when the task has no lead (排序不分先后)."""
+    assignments = list(task.assignments.all())
+    has_lead = any(a.role == AssignmentRole.LEAD for a in assignments)
+    allowed = AssignmentRole.LEAD if has_lead else AssignmentRole.RESPONSIBLE
+    for assignment in assignments:
+        if assignment.role == allowed and can_file(user, assignment):
+            return assignment
+    return None
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ActionError(message)
+
+
+def _require_office(user) -> None:
+    _require(is_office(user), _("Only the supervising office may do this."))
+
+
+# ---------------------------------------------------------------------------
+# Audit and notifications
+# ---------------------------------------------------------------------------
+
+
+def snapshot(obj: Model, fields: Iterable[str]) -> dict:
+    values = {name: getattr(obj, name) for name in fields}
+    return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
+
+
+def audit(actor, action: str, obj: Model, *, task: Task | None, agency_id=None, before=None, after=None):
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        at=timezone.now(),
+        task=task,
+        agency_id=agency_id,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        before=before or {},
+        after=after or {},
+    )
+
+
+def members_of(agency_ids: Iterable[int], *, heads_only: bool = False) -> list[int]:
+    memberships = Membership.objects.filter(agency_id__in=list(agency_ids), user__is_active=True)
+    if heads_only:
+        memberships = memberships.filter(role=MembershipRole.HEAD)
+    return sorted(set(memberships.values_list("user_id", flat=True)))
+
+
+def office_users() -> list[int]:
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(groups__name=OFFICE_GROUP, is_active=True)
+    return sorted(set(users.values_list("pk", flat=True)))
+
+
+def notify(user_ids: Iterable[int], kind: str, *, actor=None, task=None, report=None, note: str = "") -> int:
+    rows = [
+        Notification(recipient_id=pk, kind=kind, actor=actor, task=task, report=report, note=note)
+        for pk in user_ids
+        if actor is None or pk != actor.pk
+    ]
+    Notification.objects.bulk_create(rows)
+    return len(rows)
+
+
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def _who(user) -> str:
+    return (user.get_full_name() or user.username) if user is not None else _("someone")
+
+
+# ---------------------------------------------------------------------------
+# 签收: acknowledging a task
+# ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def acknowledge(assignment: Assignment, user) -> Acknowledgement:
+    """Record that the agency has seen its task. A second click changes nothing."""
+    _require(can_file(user, assignment), _("Only the assigned agency can acknowledge its task."))
+    ack, created = Acknowledgement.objects.get_or_create(
+        assignment=assignment, defaults={"acknowledged_by": user, "acknowledged_at": timezone.now()}
+    )
+    if created:
+        audit(
+            user,
+            "task.acknowledge",
+            ack,
+            task=assignment.task,
+            agency_id=assignment.agency_id,
+            after={"acknowledged_at": ack.acknowledged_at.isoformat()},
+        )
+    return ack
+
+
+# ---------------------------------------------------------------------------
+# Progress reports
+# ---------------------------------------------------------------------------
+
+
+def _check_can_report(user, assignment: Assignment, period: ReportingPeriod) -> None:
+    _require(can_file(user, assignment), _("Only the assigned agency can report on this task."))
+    _require(
+        period.plan_id == assignment.task.section.part.plan_id,
+        _("This reporting period belongs to another plan."),
+    )
+    _require(
+        assignment.task.status == TaskStatus.OPEN,
+        _("This task is closed; it no longer takes progress reports."),
+    )
+    _require(
+        period.starts_on <= timezone.localdate(),
+        _("The period %(label)s has not started yet.") % {"label": period.label},
+    )
+
+
+def _locked_report(assignment: Assignment, period: ReportingPeriod) -> tuple[ProgressReport, bool]:
+    """The report row, locked for this transaction; created (as a draft) when missing.
+
+    get_or_create survives two first saves at once: the loser of the insert reads the winner's row.
+    """
+    report, created = ProgressReport.objects.get_or_create(assignment=assignment, period=period)
+    if not created:
+        report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    return report, created
+
+
+def _refuse_if_not_editable(report: ProgressReport) -> None:
+    if report.status in EDITABLE_STATUSES:
+        return
+    if report.status == ReportStatus.ACCEPTED:
+        raise ActionError(_("This report has been accepted by the office and can no longer be changed."))
+    who = _who(report.submitted_by)
+    if report.status == ReportStatus.HEAD_REVIEW:
+        raise ActionError(
+            _("%(who)s has already submitted this report; it is waiting for the agency head's approval.") % {"who": who}
+        )
+    raise ActionError(
+        _("%(who)s already submitted this report at %(when)s. It is read-only until the office returns it.")
+        % {"who": who, "when": _when(report.submitted_at)}
+    )
+
+
+def _refuse_if_stale(report: ProgressReport, created: bool, version: int | None) -> None:
+    """Optimistic check: the form carries the version it was opened at (0 for a new report)."""
+    if version is None:
+        return
+    current = 0 if created else report.version
+    if version != current:
+        last = report.history.order_by("-history_date").select_related("history_user").first()
+        raise StaleReport(
+            _(
+                "%(who)s saved this report at %(when)s, after you opened it. Your text is kept below: "
+                "compare it with the saved version and save again."
+            )
+            % {"who": _who(last.history_user if last else None), "when": _when(report.updated_at)},
+            report,
+        )
+
+
+class StaleReport(ActionError):
+    """Another save came in between; carries the report as it is now."""
+
+    def __init__(self, message: str, report: ProgressReport):
+        super().__init__(message)
+        self.report = report
+
+
+def _write(report: ProgressReport, data: dict, created: bool) -> None:
+    for name in REPORT_FIELDS:
+        if name in data:
+            setattr(report, name, data[name])
+    report.no_change = bool(data.get("no_change", False))
+    report.version = 1 if created else report.version + 1
+
+
+def _attach(report: ProgressReport, user, files: Sequence) -> list[Attachment]:
+    from django.conf import settings
+
+    if not files:
+        return []
+    if report.attachments.count() + len(files) > settings.ATTACHMENT_MAX_COUNT:
+        raise ActionError(
+            _("A report may carry at most %(count)d attachments.") % {"count": settings.ATTACHMENT_MAX_COUNT}
+        )
+    checked = []
+    for upload in files:
+        try:
+            checked.append((upload, check_upload(upload)))
+        except ValidationError as error:
+            raise ActionError(" ".join(error.messages)) from error
+    return [
+        Attachment.objects.create(
+            report=report,
+            file=upload,
+            name=upload.name[:200],
+            size=upload.size,
+            content_type=content_type,
+            uploaded_by=user,
+        )
+        for upload, content_type in checked
+    ]
+
+
+_REPORT_AUDIT = (*REPORT_FIELDS, "status", "no_change", "version", "submitted_at")
+
+
+@transaction.atomic
+def save_report(
+    *, assignment: Assignment, period: ReportingPeriod, user, data: dict, version: int | None, files=()
+) -> ProgressReport:
+    """Save the agency's draft (or its returned report being revised)."""
+    _check_can_report(user, assignment, period)
+    report, created = _locked_report(assignment, period)
+    _refuse_if_not_editable(report)
+    _refuse_if_stale(report, created, version)
+    before = {} if created else snapshot(report, _REPORT_AUDIT)
+    _write(report, data, created)
+    report.full_clean()
+    report.save()
+    added = _attach(report, user, files)
+    after = snapshot(report, _REPORT_AUDIT)
+    if added:
+        after["attachments_added"] = [a.name for a in added]
+    audit(user, "report.save", report, task=assignment.task, agency_id=assignment.agency_id, before=before, after=after)
+    return report
+
+
+@transaction.atomic
+def submit_report(
+    *, assignment: Assignment, period: ReportingPeriod, user, data: dict | None, version: int | None, files=()
+) -> ProgressReport:
+    """Save and submit in one step. Where the plan asks for it, the report goes to the agency head first."""
+    _check_can_report(user, assignment, period)
+    report, created = _locked_report(assignment, period)
+    _refuse_if_not_editable(report)
+    _refuse_if_stale(report, created, version)
+    before = {} if created else snapshot(report, _REPORT_AUDIT)
+    if data is not None:
+        _write(report, data, created)
+    elif created:
+        report.version = 1
+    else:
+        report.version += 1
+    _require(
+        bool(report.work_done.strip()) or report.no_change,
+        _("Write what has been done (已完成工作) before submitting."),
+    )
+    now = timezone.now()
+    report.submitted_by = user
+    report.return_reason = ""
+    needs_head = period.plan.head_approval_required and not is_head_of(user, assignment.agency_id)
+    if needs_head:
+        report.status = ReportStatus.HEAD_REVIEW
+        report.submitted_at = None
+    else:
+        report.status = ReportStatus.SUBMITTED
+        report.submitted_at = now
+    report.full_clean()
+    report.save()
+    added = _attach(report, user, files)
+    after = snapshot(report, _REPORT_AUDIT)
+    if added:
+        after["attachments_added"] = [a.name for a in added]
+    audit(
+        user, "report.submit", report, task=assignment.task, agency_id=assignment.agency_id, before=before, after=after
+    )
+    if needs_head:
+        notify(
+            members_of([assignment.agency_id], heads_only=True),
+            NotificationKind.REPORT_FOR_HEAD,
+            actor=user,
+            task=assignment.task,
+            report=report,
+        )
+    return report
+
+
+def previous_report(assignment: Assignment, period: ReportingPeriod) -> ProgressReport | None:
+    """The agency's latest filed report on this task before this period: the start of the next one (减负)."""
+    return (
+        ProgressReport.objects.filter(
+            assignment=assignment,
+            period__plan_id=period.plan_id,
+            period__starts_on__lt=period.starts_on,
+        )
+        .exclude(status=ReportStatus.DRAFT)
+        .order_by("-period__starts_on")
+        .first()
+    )
+
+
+def submit_unchanged(*, assignment: Assignment, period: ReportingPeriod, user, version: int | None) -> ProgressReport:
+    """无变化: repeat the last period's report, marked as unchanged, and submit it."""
+    last = previous_report(assignment, period)
+    _require(last is not None, _("There is no earlier report on this task to repeat."))
+    data = {name: getattr(last, name) for name in REPORT_FIELDS}
+    data["no_change"] = True
+    return submit_report(assignment=assignment, period=period, user=user, data=data, version=version)
+
+
+def _transition(report: ProgressReport, user, *, expected: str, action: str, **changes) -> ProgressReport:
+    """Move a locked report from ``expected`` to the state in ``changes``, audited."""
+    locked = ProgressReport.objects.select_for_update().select_related("assignment__task").get(pk=report.pk)
+    if locked.status != expected:
+        raise ActionError(
+            _("This report is now “%(status)s”; someone has already dealt with it. Reload the page.")
+            % {"status": locked.get_status_display()}
+        )
+    fields = ("status", "return_reason", "reviewed_at", "submitted_at")
+    before = snapshot(locked, fields)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.version += 1
+    locked.full_clean()
+    locked.save()
+    audit(
+        user,
+        action,
+        locked,
+        task=locked.assignment.task,
+        agency_id=locked.assignment.agency_id,
+        before=before,
+        after=snapshot(locked, fields),
+    )
+    return locked
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    _require(bool(reason), _("Give a reason for returning, so the agency knows what to change."))
+    return reason
+
+
+@transaction.atomic
+def approve_as_head(report: ProgressReport, user) -> ProgressReport:
+    _require(is_head_of(user, report.assignment.agency_id), _("Only the agency's head approves its reports."))
+    now = timezone.now()
+    return _transition(
+        report,
+        user,
+        expected=ReportStatus.HEAD_REVIEW,
+        action="report.head_approve",
+        status=ReportStatus.SUBMITTED,
+        submitted_at=now,
+    )
+
+
+@transaction.atomic
+def return_as_head(report: ProgressReport, user, reason: str) -> ProgressReport:
+    _require(is_head_of(user, report.assignment.agency_id), _("Only the agency's head approves its reports."))
+    reason = _reason(reason)
+    report = _transition(
+        report,
+        user,
+        expected=ReportStatus.HEAD_REVIEW,
+        action="report.head_return",
+        status=ReportStatus.RETURNED,
+        return_reason=reason,
+    )
+    notify(
+        [report.submitted_by_id],
+        NotificationKind.REPORT_RETURNED,
+        actor=user,
+        task=report.task,
+        report=report,
+        note=reason,
+    )
+    return report
+
+
+@transaction.atomic
+def accept_report(report: ProgressReport, user) -> ProgressReport:
+    _require_office(user)
+    report = _transition(
+        report,
+        user,
+        expected=ReportStatus.SUBMITTED,
+        action="report.accept",
+        status=ReportStatus.ACCEPTED,
+        reviewed_at=timezone.now(),
+        reviewed_by=user,
+    )
+    notify(
+        members_of([report.assignment.agency_id]),
+        NotificationKind.REPORT_ACCEPTED,
+        actor=user,
+        task=report.task,
+        report=report,
+    )
+    return report
+
+
+@transaction.atomic
+def return_report(report: ProgressReport, user, reason: str) -> ProgressReport:
+    _require_office(user)
+    reason = _reason(reason)
+    report = _transition(
+        report,
+        user,
+        expected=ReportStatus.SUBMITTED,
+        action="report.return",
+        status=ReportStatus.RETURNED,
+        return_reason=reason,
+        reviewed_at=timezone.now(),
+        reviewed_by=user,
+    )
+    notify(
+        members_of([report.assignment.agency_id]),
+        NotificationKind.REPORT_RETURNED,
+        actor=user,
+        task=report.task,
+        report=report,
+        note=reason,
+    )
+    return report
+
+
+def accept_reports(reports: Iterable[ProgressReport], user) -> tuple[int, int]:
+    """Bulk accept: each report in its own transaction, so one already handled does not undo the rest.
+    Returns (accepted, skipped)."""
+    _require_office(user)
+    accepted = skipped = 0
+    for report in reports:
+        try:
+            accept_report(report, user)
+            accepted += 1
+        except ActionError:
+            skipped += 1
+    return accepted, skipped
+
+
+@transaction.atomic
+def remove_attachment(attachment: Attachment, user) -> None:
+    report = ProgressReport.objects.select_for_update().select_related("assignment__task").get(pk=attachment.report_id)
+    _require(can_file(user, report.assignment), _("Only the assigned agency can change its report."))
+    _refuse_if_not_editable(report)
+    audit(
+        user,
+        "report.remove_attachment",
+        attachment,
+        task=report.assignment.task,
+        agency_id=report.assignment.agency_id,
+        before={"name": attachment.name, "size": attachment.size},
+    )
+    stored = attachment.file.name
+    attachment.delete()
+    # The file goes only once the row's removal is committed; a rollback keeps both.
+    transaction.on_commit(lambda: attachment.file.storage.delete(stored))
+
+
+# ---------------------------------------------------------------------------
+# Leader comments (领导批示)
+# ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def comment_on_task(task: Task, user, body: str) -> LeaderComment:
+    _require(can_comment(user), _("Only leaders and the supervising office write comments on tasks."))
+    body = (body or "").strip()
+    _require(bool(body), _("The comment is empty."))
+    comment = LeaderComment.objects.create(task=task, author=user, body=body)
+    audit(user, "task.comment", comment, task=task, after={"body": body})
+    agency_ids = task.assignments.values_list("agency_id", flat=True)
+    notify(members_of(agency_ids), NotificationKind.LEADER_COMMENT, actor=user, task=task, note=body)
+    return comment
+
+
+# ---------------------------------------------------------------------------
+# Closing (办结)
+# ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def apply_to_close(task: Task, user, summary: str) -> ClosingRequest:
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    _require(task.status == TaskStatus.OPEN, _("This task is already closed."))
+    assignment = closing_assignment(user, task)
+    _require(
+        assignment is not None,
+        _("Only the lead unit (or a responsible unit, where there is no lead) applies to close a task."),
+    )
+    summary = (summary or "").strip()
+    _require(bool(summary), _("Write the closing report: what was achieved and the evidence."))
+    pending = task.closing_requests.filter(status=ClosingStatus.PENDING).select_related("requested_by").first()
+    if pending is not None:
+        raise ActionError(
+            _("%(who)s already applied to close this task at %(when)s; the office has not decided yet.")
+            % {"who": _who(pending.requested_by), "when": _when(pending.requested_at)}
+        )
+    try:
+        with transaction.atomic():
+            request = ClosingRequest.objects.create(
+                task=task, assignment=assignment, summary=summary, requested_by=user, requested_at=timezone.now()
+            )
+    except IntegrityError as error:  # the partial unique index, should a lock ever be bypassed
+        raise ActionError(_("An application to close this task is already waiting for the office.")) from error
+    audit(
+        user,
+        "closing.apply",
+        request,
+        task=task,
+        agency_id=assignment.agency_id,
+        after=snapshot(request, ("status", "summary")),
+    )
+    notify(office_users(), NotificationKind.CLOSING_REQUESTED, actor=user, task=task, note=summary)
+    return request
+
+
+def _decide(request: ClosingRequest, user, action: str, **changes) -> ClosingRequest:
+    _require_office(user)
+    locked = ClosingRequest.objects.select_for_update().select_related("task").get(pk=request.pk)
+    _require(
+        locked.status == ClosingStatus.PENDING,
+        _("This application has already been decided (%(status)s).") % {"status": locked.get_status_display()},
+    )
+    fields = ("status", "return_reason", "decided_at")
+    before = snapshot(locked, fields)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.decided_by = user
+    locked.decided_at = timezone.now()
+    locked.save()
+    audit(
+        user,
+        action,
+        locked,
+        task=locked.task,
+        agency_id=locked.assignment.agency_id,
+        before=before,
+        after=snapshot(locked, fields),
+    )
+    return locked
+
+
+@transaction.atomic
+def approve_closing(request: ClosingRequest, user) -> ClosingRequest:
+    """办结: the task leaves the reporting cycle."""
+    request = _decide(request, user, "closing.approve", status=ClosingStatus.APPROVED)
+    task = Task.objects.select_for_update().get(pk=request.task_id)
+    before = snapshot(task, ("status",))
+    task.status = TaskStatus.CLOSED
+    task.save(update_fields=["status"])
+    audit(user, "task.close", task, task=task, before=before, after=snapshot(task, ("status",)))
+    agency_ids = task.assignments.values_list("agency_id", flat=True)
+    notify(members_of(agency_ids), NotificationKind.TASK_CLOSED, actor=user, task=task)
+    return request
+
+
+@transaction.atomic
+def return_closing(request: ClosingRequest, user, reason: str) -> ClosingRequest:
+    reason = _reason(reason)
+    request = _decide(request, user, "closing.return", status=ClosingStatus.RETURNED, return_reason=reason)
+    notify(
+        members_of([request.assignment.agency_id]),
+        NotificationKind.CLOSING_RETURNED,
+        actor=user,
+        task=request.task,
+        note=reason,
+    )
+    return request
+
+
+# ---------------------------------------------------------------------------
+# Notifications
+# ---------------------------------------------------------------------------
+
+
+def mark_read(user, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's notifications read (all of them when ``ids`` is None). Others' ids are ignored."""
+    unread = Notification.objects.filter(recipient=user).unread()
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())

@@ -1,0 +1,69 @@
+"""What a report may carry: checked before anything is stored."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+# Extension → the bytes such a file starts with (None: plain text, no signature to check).
+# The signature check stops a renamed executable or HTML page from being served as a "PDF".
+_ZIP = (b"PK\x03\x04",)
+_OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
+ALLOWED = {
+    ".pdf": (b"%PDF-",),
+    ".docx": _ZIP,
+    ".xlsx": _ZIP,
+    ".pptx": _ZIP,
+    ".odt": _ZIP,
+    ".ods": _ZIP,
+    ".ofd": _ZIP,
+    ".doc": _OLE,
+    ".xls": _OLE,
+    ".wps": _OLE,
+    ".et": _OLE,
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".txt": None,
+}
+CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+
+def check_upload(upload) -> str:
+    """Validate an uploaded file; return the content type it will be served with."""
+    name = PurePath(upload.name).name
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in ALLOWED:
+        raise ValidationError(
+            _("“%(name)s”: files of this type cannot be attached. Allowed: %(types)s.")
+            % {"name": name, "types": " ".join(sorted(ALLOWED))}
+        )
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("“%(name)s” is %(size)s; an attachment may be at most %(limit)s.")
+            % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+        )
+    if upload.size == 0:
+        raise ValidationError(_("“%(name)s” is empty.") % {"name": name})
+    signatures = ALLOWED[suffix]
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if signatures is not None and not head.startswith(signatures):
+        raise ValidationError(
+            _("“%(name)s” is not a real %(type)s file (its content does not match its name).")
+            % {"name": name, "type": suffix[1:].upper()}
+        )
+    # Office files are always served as a download of an opaque type: never rendered inline.
+    return CONTENT_TYPES.get(suffix, "application/octet-stream")

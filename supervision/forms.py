@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from supervision.models import ProgressReport, TaskTarget
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked by the action that stores it."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class ReportForm(forms.ModelForm):
+    """已完成工作 / 下一步计划 / 存在问题及需协调事项, and what the task measures."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+
+    class Meta:
+        model = ProgressReport
+        fields = ["work_done", "next_steps", "problems", "percent_complete", "stage"]
+        widgets = {
+            "work_done": forms.Textarea(attrs={"rows": 6}),
+            "next_steps": forms.Textarea(attrs={"rows": 4}),
+            "problems": forms.Textarea(attrs={"rows": 3}),
+            "percent_complete": forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1}),
+        }
+
+    def __init__(self, *args, targets: list[TaskTarget] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.targets = list(targets)
+        figures = self.instance.figures or {}
+        for target in self.targets:
+            label = f"{target.label}（{target.unit}）" if target.unit else target.label
+            self.fields[self.figure_field(target)] = forms.CharField(
+                label=label,
+                required=False,
+                max_length=30,
+                initial=figures.get(str(target.pk), ""),
+                help_text=_("Target: %(target)s") % {"target": target} if target.target is not None else "",
+            )
+
+    @staticmethod
+    def figure_field(target: TaskTarget) -> str:
+        return f"figure_{target.pk}"
+
+    def figure_fields(self):
+        return [self[self.figure_field(t)] for t in self.targets]
+
+    def clean(self):
+        cleaned = super().clean()
+        figures = {}
+        for target in self.targets:
+            raw = (cleaned.get(self.figure_field(target)) or "").strip().replace(",", "")
+            if not raw:
+                continue
+            try:
+                figures[str(target.pk)] = str(Decimal(raw))
+            except InvalidOperation:
+                self.add_error(self.figure_field(target), _("Enter a number, e.g. 1.5 or 1200."))
+        cleaned["figures"] = figures
+        return cleaned
+
+    def report_data(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["figures"] = self.cleaned_data["figures"]
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Leader comment"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ClosingForm(forms.Form):
+    summary = forms.CharField(
+        label=_("Closing report"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What was achieved, with the evidence (documents, figures, dates)."),
+    )

@@ -1,0 +1,48 @@
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from supervision.models import ReportStatus
+
+register = template.Library()
+
+
+@register.simple_tag
+def report_state(status: str | None):
+    """A report's state as a coloured label; no report yet reads "not started"."""
+    label = ReportStatus(status).label if status else _("Not started")
+    return format_html('<span class="state state-{}">{}</span>', status or "none", label)
+
+
+AUDIT_LABELS = {
+    "task.acknowledge": _lazy("Acknowledged the task"),
+    "report.save": _lazy("Saved the report"),
+    "report.submit": _lazy("Submitted the report"),
+    "report.head_approve": _lazy("Head approved the report"),
+    "report.head_return": _lazy("Head returned the report"),
+    "report.accept": _lazy("Accepted the report"),
+    "report.return": _lazy("Returned the report"),
+    "report.remove_attachment": _lazy("Removed an attachment"),
+    "task.comment": _lazy("Leader comment"),
+    "closing.apply": _lazy("Applied to close"),
+    "closing.approve": _lazy("Approved closing"),
+    "closing.return": _lazy("Returned the closing application"),
+    "task.close": _lazy("Closed the task"),
+}
+
+
+@register.simple_tag
+def audit_label(action: str) -> str:
+    return str(AUDIT_LABELS.get(action, action))
+
+
+@register.simple_tag
+def audit_changes(event) -> list[tuple[str, object, object]]:
+    """The fields that differ between before and after (every field of a creation)."""
+    names = list(dict.fromkeys([*event.before, *event.after]))
+    return [
+        (name, event.before.get(name), event.after.get(name))
+        for name in names
+        if event.before.get(name) != event.after.get(name)
+    ]

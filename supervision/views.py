@@ -1,0 +1,511 @@
+"""Agency workspace, progress reports, office review, closing and notifications.
+
+Every object is fetched through its model's ``visible_to`` (or ``held_by``) queryset, so an
+id from another agency is a 404; every change goes through ``supervision.actions``.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from agencies.models import Agency
+from portal.decorators import office_required
+from portal.roles import is_office, sees_everything
+from supervision import actions
+from supervision.forms import ClosingForm, CommentForm, ReasonForm, ReportForm
+from supervision.models import (
+    Attachment,
+    AuditEvent,
+    ClosingRequest,
+    ClosingStatus,
+    LeaderComment,
+    Notification,
+    ProgressReport,
+    ReportingPeriod,
+    ReportStatus,
+    TaskTarget,
+)
+from supervision.workspace import (
+    WorkspaceFilter,
+    grouped,
+    light_of,
+    unacknowledged,
+    with_current_report,
+    workspace_rows,
+)
+from tasklist.models import Assignment, AssignmentRole, Plan, Task, TaskStatus
+
+
+def _back(request, fallback: str) -> str:
+    target = request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+# ---------------------------------------------------------------------------
+# Agency workspace
+# ---------------------------------------------------------------------------
+
+
+@login_required
+def workspace(request):
+    """我的任务: the agency's tasks across plans, with this period's report and light."""
+    today = timezone.localdate()
+    rows = workspace_rows(request.user, today)
+    filterset = WorkspaceFilter(request.GET or None, queryset=rows, user=request.user, today=today)
+    shown = list(filterset.qs if filterset.is_bound and filterset.is_valid() else rows)
+    for row in shown:
+        row.light = light_of(row, today)
+    head_of = [pk for pk, role in _memberships(request.user).items() if role == "head"]
+    awaiting_head = (
+        ProgressReport.objects.filter(assignment__agency__in=head_of, status=ReportStatus.HEAD_REVIEW)
+        .select_related("assignment__agency", "assignment__task", "period", "submitted_by")
+        .order_by("period__due_on")
+    )
+    return render(
+        request,
+        "supervision/workspace.html",
+        {
+            "filter": filterset,
+            "groups": grouped(shown),
+            "row_count": len(shown),
+            "agencies": Agency.objects.visible_to(request.user) if not sees_everything(request.user) else [],
+            "awaiting_head": awaiting_head,
+            "today": today,
+        },
+    )
+
+
+def _memberships(user) -> dict[int, str]:
+    actions.membership_role(user, 0)  # fills the cache
+    return user._portal_memberships
+
+
+@require_POST
+@login_required
+def acknowledge(request, pk: int):
+    assignment = get_object_or_404(Assignment.objects.held_by(request.user), pk=pk)
+    try:
+        actions.acknowledge(assignment, request.user)
+    except actions.ActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Task acknowledged (签收)."))
+    return redirect(_back(request, reverse("supervision:workspace")))
+
+
+# ---------------------------------------------------------------------------
+# Task page: reports, leader comments, closing, the trail
+# ---------------------------------------------------------------------------
+
+
+@login_required
+def task_detail(request, pk: int):
+    task = get_object_or_404(Task.objects.visible_to(request.user).select_related("section__part__plan"), pk=pk)
+    plan = task.section.part.plan
+    today = timezone.localdate()
+    assignments = list(with_current_report(task.assignments.all(), today).select_related("agency").order_by("order"))
+    readable = set(Assignment.objects.reports_visible_to(request.user).filter(task=task).values_list("pk", flat=True))
+    mine = set(Assignment.objects.held_by(request.user).filter(task=task).values_list("pk", flat=True))
+    for row in assignments:
+        row.light = light_of(row, today)
+        row.readable = row.pk in readable
+        row.mine = row.pk in mine
+    reports = (
+        ProgressReport.objects.visible_to(request.user)
+        .filter(assignment__task=task)
+        .select_related("assignment__agency", "period", "submitted_by")
+        .order_by("-period__starts_on", "assignment__order")
+    )
+    closing_assignment = actions.closing_assignment(request.user, task) if task.status == TaskStatus.OPEN else None
+    closing_requests = task.closing_requests.select_related("assignment__agency", "requested_by", "decided_by")
+    trail = (
+        AuditEvent.objects.visible_to(request.user)
+        .filter(task=task)
+        .select_related("actor", "agency")
+        .order_by("-at", "-pk")[:200]
+    )
+    context = {
+        "task": task,
+        "plan": plan,
+        "assignments": assignments,
+        "reports": reports,
+        "comments": LeaderComment.objects.filter(task=task).select_related("author"),
+        "comment_form": CommentForm() if actions.can_comment(request.user) else None,
+        "closing_requests": closing_requests,
+        "pending_closing": next((c for c in closing_requests if c.status == ClosingStatus.PENDING), None),
+        "closing_form": ClosingForm() if closing_assignment else None,
+        "is_office": is_office(request.user),
+        "trail": trail,
+        "targets": TaskTarget.objects.filter(task=task),
+    }
+    return render(request, "supervision/task_detail.html", context)
+
+
+@require_POST
+@login_required
+def comment(request, pk: int):
+    task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
+    form = CommentForm(request.POST)
+    if not actions.can_comment(request.user):
+        raise PermissionDenied
+    if form.is_valid():
+        try:
+            actions.comment_on_task(task, request.user, form.cleaned_data["body"])
+        except actions.ActionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Comment posted; the agencies on this task are notified."))
+    else:
+        messages.error(request, _("The comment is empty."))
+    return redirect("supervision:task", pk=task.pk)
+
+
+@require_POST
+@login_required
+def apply_to_close(request, pk: int):
+    task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
+    form = ClosingForm(request.POST)
+    try:
+        actions.apply_to_close(task, request.user, form.data.get("summary", ""))
+    except actions.ActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Application to close sent to the supervising office."))
+    return redirect("supervision:task", pk=task.pk)
+
+
+@require_POST
+@office_required
+def decide_closing(request, pk: int):
+    closing = get_object_or_404(ClosingRequest.objects.visible_to(request.user), pk=pk)
+    try:
+        if request.POST.get("decision") == "approve":
+            actions.approve_closing(closing, request.user)
+            messages.success(request, _("Task closed (办结)."))
+        else:
+            actions.return_closing(closing, request.user, request.POST.get("reason", ""))
+            messages.success(request, _("Application returned to the agency."))
+    except actions.ActionError as error:
+        messages.error(request, str(error))
+    return redirect(_back(request, reverse("supervision:task", args=[closing.task_id])))
+
+
+# ---------------------------------------------------------------------------
+# The progress report of one assignment in one period
+# ---------------------------------------------------------------------------
+
+
+def _report_page_objects(request, assignment_pk: int, period_pk: int):
+    assignment = get_object_or_404(
+        Assignment.objects.reports_visible_to(request.user).select_related("agency", "task__section__part__plan"),
+        pk=assignment_pk,
+    )
+    period = get_object_or_404(ReportingPeriod.objects.filter(plan=assignment.task.section.part.plan_id), pk=period_pk)
+    report = ProgressReport.objects.filter(assignment=assignment, period=period).first()
+    if report is not None and not ProgressReport.objects.visible_to(request.user).filter(pk=report.pk).exists():
+        report = None  # another agency's draft: shown as "not filed yet"
+    return assignment, period, report
+
+
+def _versions(report: ProgressReport | None) -> list:
+    """Each time the report changed state (submitted, returned, accepted …), oldest first."""
+    if report is None:
+        return []
+    versions, last_status = [], None
+    for record in report.history.order_by("history_date", "history_id").select_related("history_user"):
+        if record.status != last_status and record.status != ReportStatus.DRAFT:
+            versions.append(record)
+        last_status = record.status
+    return versions
+
+
+def _cooperating_reports(assignment: Assignment, period: ReportingPeriod, user) -> list[ProgressReport]:
+    """For a lead unit: the other units' filed reports on the same task and period, to pull from."""
+    if assignment.role != AssignmentRole.LEAD:
+        return []
+    return list(
+        ProgressReport.objects.visible_to(user)
+        .filter(assignment__task_id=assignment.task_id, period=period)
+        .exclude(assignment=assignment)
+        .exclude(status=ReportStatus.DRAFT)
+        .select_related("assignment__agency")
+        .order_by("assignment__order")
+    )
+
+
+def _pulled_text(form_data, report: ProgressReport) -> str:
+    current = (form_data.get("work_done") or "").rstrip()
+    addition = f"【{report.assignment.agency.name}】{report.work_done.strip()}"
+    if addition in current:
+        return current
+    return f"{current}\n{addition}".strip()
+
+
+@login_required
+def report(request, assignment_pk: int, period_pk: int):
+    assignment, period, report = _report_page_objects(request, assignment_pk, period_pk)
+    task = assignment.task
+    may_file = actions.can_file(request.user, assignment)
+    editable = (
+        may_file
+        and task.status == TaskStatus.OPEN
+        and period.starts_on <= timezone.localdate()
+        and (report is None or report.is_editable)
+    )
+    previous = actions.previous_report(assignment, period) if may_file else None
+    targets = list(TaskTarget.objects.filter(task=task))
+    cooperating = _cooperating_reports(assignment, period, request.user) if may_file else []
+    version = report.version if report is not None else 0
+
+    if request.method == "POST":
+        if not editable:
+            if not may_file:
+                raise PermissionDenied
+            messages.error(request, _("This report cannot be changed now."))
+            return redirect(request.path)
+        data = request.POST.copy()
+        if "pull" in data:
+            pulled = next((r for r in cooperating if str(r.pk) == data["pull"]), None)
+            if pulled is None:
+                raise Http404
+            data["work_done"] = _pulled_text(data, pulled)
+        form = ReportForm(data, request.FILES, instance=report or ProgressReport(), targets=targets)
+        try:
+            if "unchanged" in data:
+                actions.submit_unchanged(
+                    assignment=assignment, period=period, user=request.user, version=int(data.get("version") or 0)
+                )
+                messages.success(request, _("Submitted as unchanged since the last period."))
+                return redirect(request.path)
+            if form.is_valid():
+                kwargs = {
+                    "assignment": assignment,
+                    "period": period,
+                    "user": request.user,
+                    "data": form.report_data(),
+                    "version": form.cleaned_data["version"],
+                    "files": form.cleaned_data["attachments"],
+                }
+                if "submit" in data:
+                    saved = actions.submit_report(**kwargs)
+                    if saved.status == ReportStatus.HEAD_REVIEW:
+                        messages.success(request, _("Submitted to your agency head for approval."))
+                    else:
+                        messages.success(request, _("Report submitted to the supervising office."))
+                else:
+                    actions.save_report(**kwargs)
+                    messages.success(request, _("Draft saved."))
+                return redirect(request.path)
+        except actions.StaleReport as error:
+            messages.error(request, str(error))
+            report = error.report
+            # The user's text stays in the form; the version moves on, so saving again is deliberate.
+            data["version"] = str(report.version)
+            form = ReportForm(data, instance=report, targets=targets)
+            form.is_valid()
+        except actions.ActionError as error:
+            messages.error(request, str(error))
+            report = ProgressReport.objects.filter(assignment=assignment, period=period).first()
+            if report is not None and not report.is_editable:
+                return redirect(request.path)
+    elif editable:
+        initial = {"version": version}
+        if report is None and previous is not None:
+            # 减负: the new period starts from the last report, never from a blank page.
+            initial.update(
+                {
+                    name: getattr(previous, name)
+                    for name in ("work_done", "next_steps", "problems", "percent_complete", "stage")
+                }
+            )
+        form = ReportForm(
+            instance=report or ProgressReport(figures=previous.figures if previous else {}),
+            initial=initial,
+            targets=targets,
+        )
+    else:
+        form = None
+
+    context = {
+        "assignment": assignment,
+        "period": period,
+        "task": task,
+        "report": report,
+        "form": form if editable else None,
+        "may_file": may_file,
+        "previous": previous,
+        "cooperating": cooperating,
+        "versions": _versions(report),
+        "attachments": report.attachments.select_related("uploaded_by") if report else [],
+        "targets": targets,
+        "figures": [(t, (report.figures or {}).get(str(t.pk))) for t in targets] if report else [],
+        "is_office": is_office(request.user),
+        "is_head": actions.is_head_of(request.user, assignment.agency_id),
+        "periods": ReportingPeriod.objects.filter(plan=period.plan_id, starts_on__lte=timezone.localdate()).order_by(
+            "-starts_on"
+        ),
+        "reason_form": ReasonForm(),
+    }
+    return render(request, "supervision/report.html", context)
+
+
+@require_POST
+@login_required
+def review_report(request, pk: int):
+    """Office: accept or return; agency head: approve or return before the office sees it."""
+    report = get_object_or_404(ProgressReport.objects.visible_to(request.user).select_related("assignment"), pk=pk)
+    decision = request.POST.get("decision")
+    reason = request.POST.get("reason", "")
+    handlers = {
+        "accept": (actions.accept_report, _("Report accepted.")),
+        "return": (actions.return_report, _("Report returned to the agency.")),
+        "head_approve": (actions.approve_as_head, _("Approved; the report goes to the supervising office.")),
+        "head_return": (actions.return_as_head, _("Report returned to the author.")),
+    }
+    if decision not in handlers:
+        messages.error(request, _("Choose accept or return."))
+        return redirect(report)
+    action, done = handlers[decision]
+    args = (reason,) if decision.endswith("return") else ()
+    try:
+        action(report, request.user, *args)
+    except actions.ActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done)
+    return redirect(_back(request, report.get_absolute_url()))
+
+
+@login_required
+def attachment(request, pk: int):
+    item = get_object_or_404(Attachment.objects.visible_to(request.user), pk=pk)
+    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=item.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+@login_required
+def remove_attachment(request, pk: int):
+    item = get_object_or_404(Attachment.objects.visible_to(request.user).select_related("report"), pk=pk)
+    target = item.report.get_absolute_url()
+    try:
+        actions.remove_attachment(item, request.user)
+    except actions.ActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Attachment removed."))
+    return redirect(target)
+
+
+# ---------------------------------------------------------------------------
+# Office
+# ---------------------------------------------------------------------------
+
+
+class ReviewFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ReportStatus.choices, label=_("Status"), empty_label=None)
+    plan = django_filters.ModelChoiceFilter(field_name="period__plan", queryset=Plan.objects.all(), label=_("Plan"))
+    agency = django_filters.ModelChoiceFilter(
+        field_name="assignment__agency", queryset=Agency.objects.all(), label=_("Agency")
+    )
+    period = django_filters.ModelChoiceFilter(
+        queryset=ReportingPeriod.objects.select_related("plan"), label=_("Reporting period")
+    )
+
+    class Meta:
+        model = ProgressReport
+        fields = ["status", "plan", "agency", "period"]
+
+
+@office_required
+def review_queue(request):
+    """督查室: the reports waiting for review, oldest due first; accept several at once."""
+    data = request.GET.copy()
+    data.setdefault("status", ReportStatus.SUBMITTED)
+    reports = (
+        ProgressReport.objects.visible_to(request.user)
+        .select_related("assignment__agency", "assignment__task__section__part__plan", "period", "submitted_by")
+        .order_by("period__due_on", "submitted_at", "pk")
+    )
+    filterset = ReviewFilter(data, queryset=reports)
+    if request.method == "POST":
+        ids = [int(x) for x in request.POST.getlist("report") if x.isdigit()]
+        chosen = ProgressReport.objects.visible_to(request.user).filter(pk__in=ids)
+        if not ids:
+            messages.error(request, _("Tick the reports to accept."))
+        else:
+            accepted, skipped = actions.accept_reports(list(chosen), request.user)
+            messages.success(request, _("%(count)d reports accepted.") % {"count": accepted})
+            if skipped:
+                messages.warning(
+                    request, _("%(count)d were skipped: someone had already dealt with them.") % {"count": skipped}
+                )
+        return redirect(f"{request.path}?{request.GET.urlencode()}")
+    return render(request, "supervision/review_queue.html", {"filter": filterset, "reports": filterset.qs[:500]})
+
+
+@office_required
+def closing_queue(request):
+    pending = (
+        ClosingRequest.objects.visible_to(request.user)
+        .filter(status=ClosingStatus.PENDING)
+        .select_related("task__section__part__plan", "assignment__agency", "requested_by")
+        .order_by("requested_at")
+    )
+    return render(request, "supervision/closing_queue.html", {"pending": pending})
+
+
+@office_required
+def acknowledgements(request):
+    """Who has not yet acknowledged (签收) their tasks, by agency."""
+    missing = (
+        unacknowledged()
+        .select_related("agency", "task__section__part__plan")
+        .order_by("agency__jurisdiction", "agency__sort_order", "task__section__part__plan_id", "task__order")
+    )
+    by_agency: dict[Agency, list[Assignment]] = {}
+    for assignment in missing:
+        by_agency.setdefault(assignment.agency, []).append(assignment)
+    return render(request, "supervision/acknowledgements.html", {"by_agency": by_agency})
+
+
+# ---------------------------------------------------------------------------
+# Notifications
+# ---------------------------------------------------------------------------
+
+
+@login_required
+def notifications(request):
+    if request.method == "POST":
+        ids = None if "all" in request.POST else [int(x) for x in request.POST.getlist("id") if x.isdigit()]
+        actions.mark_read(request.user, ids)
+        return redirect(_back(request, reverse("supervision:notifications")))
+    items = (
+        Notification.objects.filter(recipient=request.user)
+        .select_related("task", "actor", "report")
+        .prefetch_related(Prefetch("report__assignment"))[:200]
+    )
+    return render(request, "supervision/notifications.html", {"items": items})
+
+
+@require_POST
+@login_required
+def open_notification(request, pk: int):
+    item = get_object_or_404(Notification.objects.filter(recipient=request.user), pk=pk)
+    actions.mark_read(request.user, [item.pk])
+    return redirect(item.get_absolute_url())
