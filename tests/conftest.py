@@ -88,3 +88,75 @@ def bob(seeded):
 @pytest.fixture
 def charlie(seeded):
     return _user("charlie", agency=Agency.objects.get(jurisdiction="宿迁市", name="市档案局"))
+
+
+# ---------------------------------------------------------------------------
+# The supervision workflow: a started period and the units on one task
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def suqian(seeded):
+    from tasklist.models import Plan
+
+    return Plan.objects.get(doc_number=SUQIAN)
+
+
+@pytest.fixture
+def period(suqian):
+    """The current Suqian period: started 20 days ago, due in 10 days."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from supervision.models import ReportingPeriod
+
+    today = timezone.localdate()
+    return ReportingPeriod.objects.create(
+        plan=suqian,
+        label="本期",
+        starts_on=today - dt.timedelta(days=20),
+        ends_on=today + dt.timedelta(days=5),
+        due_on=today + dt.timedelta(days=10),
+    )
+
+
+@pytest.fixture
+def lead_assignment(bob, suqian):
+    """The first Suqian task bob's agency (市人力资源和社会保障局) leads."""
+    from tasklist.models import Assignment, AssignmentRole
+
+    return (
+        Assignment.objects.filter(
+            agency__memberships__user=bob, role=AssignmentRole.LEAD, task__section__part__plan=suqian
+        )
+        .select_related("task", "agency")
+        .order_by("task__section__part__number", "task__section__number", "task__order")
+        .first()
+    )
+
+
+@pytest.fixture
+def coop_assignment(lead_assignment):
+    """A cooperating department (not a collective unit) on the same task."""
+    from agencies.models import AgencyKind
+    from tasklist.models import AssignmentRole
+
+    return (
+        lead_assignment.task.assignments.filter(role=AssignmentRole.COOPERATING, agency__kind=AgencyKind.DEPARTMENT)
+        .select_related("agency")
+        .order_by("order")
+        .first()
+    )
+
+
+@pytest.fixture
+def carol(coop_assignment):
+    """Staff of the cooperating unit on bob's task."""
+    return _user("carol", agency=coop_assignment.agency)
+
+
+@pytest.fixture
+def hank(bob):
+    """Head of bob's agency."""
+    return _user("hank", agency=bob.memberships.get().agency, role=MembershipRole.HEAD)
