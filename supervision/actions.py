@@ -189,8 +189,9 @@ def _check_can_report(user, assignment: Assignment, period: ReportingPeriod) -> 
         period.plan_id == assignment.task.section.part.plan_id,
         _("This reporting period belongs to another plan."),
     )
+    # Read from the database, not from the caller's copy: the task may have been closed since.
     _require(
-        assignment.task.status == TaskStatus.OPEN,
+        Task.objects.filter(pk=assignment.task_id, status=TaskStatus.OPEN).exists(),
         _("This task is closed; it no longer takes progress reports."),
     )
     _require(

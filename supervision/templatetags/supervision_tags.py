@@ -46,3 +46,11 @@ def audit_changes(event) -> list[tuple[str, object, object]]:
         for name in names
         if event.before.get(name) != event.after.get(name)
     ]
+
+
+@register.filter
+def person(user) -> str:
+    """A user as people know them: full name, else the login name; "—" for nobody."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.get_username()

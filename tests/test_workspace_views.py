@@ -1,0 +1,333 @@
+"""The pages people click through, by HTTP: workspace, report form, review, closing, notifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from supervision import actions
+from supervision.models import (
+    Acknowledgement,
+    Attachment,
+    ClosingRequest,
+    Notification,
+    ProgressReport,
+    ReportingPeriod,
+    ReportStatus,
+    TaskTarget,
+)
+from tasklist.models import Assignment, TaskStatus
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def report_url(assignment, period):
+    return reverse("supervision:report", args=[assignment.pk, period.pk])
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+@pytest.fixture
+def bob_client(client, bob):
+    client.force_login(bob)
+    return client
+
+
+# --- workspace ---------------------------------------------------------------------
+
+
+def test_workspace_lists_only_the_agencys_tasks_grouped(bob_client, bob, period):
+    response = bob_client.get(reverse("supervision:workspace"))
+    assert response.status_code == 200
+    held = Assignment.objects.filter(agency__memberships__user=bob)
+    rows = [
+        row
+        for group in response.context["groups"]
+        for sections in group.parts.values()
+        for s in sections
+        for row in s.rows
+    ]
+    assert sorted(r.pk for r in rows) == sorted(held.values_list("pk", flat=True))
+    assert response.context["row_count"] == held.count()
+    body = response.content.decode()
+    assert "宿办发〔2021〕60号" in body and "牵头" in body and "配合" in body
+    assert "吉就组〔2020〕1号" not in body  # bob's agency has no Jilin task
+
+
+def test_workspace_filters_by_role_and_text(bob_client, bob, lead_assignment, period):
+    url = reverse("supervision:workspace")
+    leads = bob_client.get(url, {"role": "lead"}).context["row_count"]
+    coops = bob_client.get(url, {"role": "cooperating"}).context["row_count"]
+    assert leads == Assignment.objects.filter(agency__memberships__user=bob, role="lead").count()
+    assert leads + coops == bob_client.get(url).context["row_count"]
+    words = lead_assignment.task.content[:12]
+    found = bob_client.get(url, {"q": words}).context["groups"]
+    assert any(row.pk == lead_assignment.pk for g in found for ss in g.parts.values() for s in ss for row in s.rows)
+
+
+def test_workspace_state_and_overdue_filters(bob_client, bob, lead_assignment, period):
+    actions.save_report(assignment=lead_assignment, period=period, user=bob, data={"work_done": "x"}, version=0)
+    url = reverse("supervision:workspace")
+    assert bob_client.get(url, {"state": "draft"}).context["row_count"] == 1
+    total = bob_client.get(url).context["row_count"]
+    assert bob_client.get(url, {"state": "none"}).context["row_count"] == total - 1
+    assert bob_client.get(url, {"overdue": "on"}).context["row_count"] == 0  # due in 10 days
+    period.due_on = period.starts_on
+    period.save()
+    overdue = bob_client.get(url, {"overdue": "on"})
+    assert overdue.context["row_count"] == total  # a draft is still outstanding
+    assert "light-red" in overdue.content.decode()
+
+
+def test_acknowledge_by_post(bob_client, bob, lead_assignment):
+    response = bob_client.post(reverse("supervision:acknowledge", args=[lead_assignment.pk]))
+    assert response.status_code == 302
+    assert Acknowledgement.objects.get(assignment=lead_assignment).acknowledged_by == bob
+    assert bob_client.get(reverse("supervision:acknowledge", args=[lead_assignment.pk])).status_code == 405
+
+
+def test_office_sees_who_has_not_acknowledged(client, alice, bob, lead_assignment):
+    client.force_login(alice)
+    before = client.get(reverse("supervision:acknowledgements")).context["by_agency"]
+    assert lead_assignment in before[lead_assignment.agency]
+    actions.acknowledge(lead_assignment, bob)
+    after = client.get(reverse("supervision:acknowledgements")).context["by_agency"]
+    assert lead_assignment not in after.get(lead_assignment.agency, [])
+
+
+# --- the report form -------------------------------------------------------------------
+
+
+def test_save_draft_and_submit_through_the_form(bob_client, lead_assignment, period):
+    url = report_url(lead_assignment, period)
+    page = bob_client.get(url)
+    assert page.status_code == 200 and page.context["form"]["version"].value() == 0
+    response = bob_client.post(url, {"version": 0, "work_done": "草稿", "save": "1"})
+    assert response.status_code == 302
+    assert ProgressReport.objects.get().status == ReportStatus.DRAFT
+    response = bob_client.post(
+        url,
+        {
+            "version": 1,
+            "work_done": "已完成",
+            "next_steps": "下一步",
+            "submit": "1",
+            "attachments": SimpleUploadedFile("佐证.pdf", PDF),
+        },
+        follow=True,
+    )
+    report = ProgressReport.objects.get()
+    assert (report.status, report.work_done, report.next_steps) == (ReportStatus.SUBMITTED, "已完成", "下一步")
+    assert Attachment.objects.get(report=report).name == "佐证.pdf"
+    assert response.context["form"] is None  # read-only now
+    assert "报告已报送督查室" in " ".join(messages_of(response)) or "submitted" in " ".join(messages_of(response))
+
+
+def test_bad_attachment_is_refused_with_its_name_and_nothing_saved(bob_client, lead_assignment, period):
+    url = report_url(lead_assignment, period)
+    response = bob_client.post(
+        url, {"version": 0, "work_done": "x", "submit": "1", "attachments": SimpleUploadedFile("病毒.pdf", b"MZ..")}
+    )
+    assert response.status_code == 200
+    assert any("病毒.pdf" in m for m in messages_of(response))
+    assert not ProgressReport.objects.exists() and not Attachment.objects.exists()
+    assert response.context["form"]["work_done"].value() == "x"  # what was typed is still there
+
+
+def test_second_tab_save_is_not_lost_silently(bob_client, bob, lead_assignment, period):
+    url = report_url(lead_assignment, period)
+    bob_client.post(url, {"version": 0, "work_done": "第一次", "save": "1"})
+    bob_client.post(url, {"version": 1, "work_done": "另一个标签页", "save": "1"})
+    stale = bob_client.post(url, {"version": 1, "work_done": "旧标签页的文字", "save": "1"})
+    assert stale.status_code == 200
+    assert ProgressReport.objects.get().work_done == "另一个标签页"
+    form = stale.context["form"]
+    assert form["work_done"].value() == "旧标签页的文字"  # kept for the user to compare
+    assert form["version"].value() == "2"  # saving again is now a deliberate overwrite
+    assert any("bob" in m for m in messages_of(stale))
+    bob_client.post(url, {"version": 2, "work_done": "旧标签页的文字", "save": "1"})
+    assert ProgressReport.objects.get().work_done == "旧标签页的文字"
+
+
+def test_new_period_starts_from_the_last_report(bob_client, bob, lead_assignment, period):
+    earlier = ReportingPeriod.objects.create(
+        plan=period.plan,
+        label="上期",
+        starts_on=period.starts_on - dt.timedelta(days=31),
+        ends_on=period.starts_on - dt.timedelta(days=1),
+        due_on=period.starts_on + dt.timedelta(days=4),
+    )
+    actions.submit_report(
+        assignment=lead_assignment,
+        period=earlier,
+        user=bob,
+        data={"work_done": "上期内容", "percent_complete": 60},
+        version=0,
+    )
+    form = bob_client.get(report_url(lead_assignment, period)).context["form"]
+    assert form["work_done"].value() == "上期内容" and form["percent_complete"].value() == 60
+    response = bob_client.post(report_url(lead_assignment, period), {"version": 0, "unchanged": "1"})
+    assert response.status_code == 302
+    current = ProgressReport.objects.get(period=period)
+    assert current.no_change and current.status == ReportStatus.SUBMITTED and current.work_done == "上期内容"
+
+
+def test_figures_against_targets(bob_client, lead_assignment, period):
+    target = TaskTarget.objects.create(task=lead_assignment.task, label="新增城镇就业", unit="万人", target="4.5")
+    url = report_url(lead_assignment, period)
+    bad = bob_client.post(url, {"version": 0, "work_done": "x", f"figure_{target.pk}": "很多", "save": "1"})
+    assert bad.status_code == 200 and bad.context["form"].errors
+    assert not ProgressReport.objects.exists()
+    bob_client.post(url, {"version": 0, "work_done": "x", f"figure_{target.pk}": "2.3", "save": "1"})
+    assert ProgressReport.objects.get().figures == {str(target.pk): "2.3"}
+
+
+def test_lead_pulls_a_cooperating_report_into_its_draft(bob_client, carol, lead_assignment, coop_assignment, period):
+    actions.submit_report(
+        assignment=coop_assignment, period=period, user=carol, data={"work_done": "配合单位完成了调研"}, version=0
+    )
+    page = bob_client.get(report_url(lead_assignment, period))
+    coop = page.context["cooperating"]
+    assert [r.assignment_id for r in coop] == [coop_assignment.pk]
+    bob_client.post(
+        report_url(lead_assignment, period), {"version": 0, "work_done": "牵头单位的工作", "pull": coop[0].pk}
+    )
+    text = ProgressReport.objects.get(assignment=lead_assignment).work_done
+    assert text.startswith("牵头单位的工作") and f"【{coop_assignment.agency.name}】配合单位完成了调研" in text
+
+
+def test_cooperating_unit_does_not_see_the_leads_report(client, bob, carol, lead_assignment, coop_assignment, period):
+    actions.submit_report(
+        assignment=lead_assignment, period=period, user=bob, data={"work_done": "牵头机密"}, version=0
+    )
+    client.force_login(carol)
+    assert client.get(report_url(lead_assignment, period)).status_code == 404
+    assert "牵头机密" not in client.get(reverse("supervision:task", args=[lead_assignment.task_id])).content.decode()
+
+
+def test_lead_does_not_see_a_cooperating_draft(bob_client, carol, coop_assignment, period):
+    actions.save_report(assignment=coop_assignment, period=period, user=carol, data={"work_done": "还在写"}, version=0)
+    page = bob_client.get(report_url(coop_assignment, period))
+    assert page.status_code == 200 and page.context["report"] is None
+    assert "还在写" not in page.content.decode()
+
+
+def test_versions_are_listed(bob_client, bob, alice, lead_assignment, period):
+    report = actions.submit_report(
+        assignment=lead_assignment, period=period, user=bob, data={"work_done": "v1"}, version=0
+    )
+    actions.return_report(report, alice, "补充")
+    actions.submit_report(assignment=lead_assignment, period=period, user=bob, data={"work_done": "v2"}, version=2)
+    versions = bob_client.get(report_url(lead_assignment, period)).context["versions"]
+    assert [(v.status, v.work_done) for v in versions] == [("submitted", "v1"), ("returned", "v1"), ("submitted", "v2")]
+
+
+# --- office review -------------------------------------------------------------------
+
+
+def test_review_queue_and_bulk_accept(client, alice, bob, carol, lead_assignment, coop_assignment, period):
+    first = actions.submit_report(
+        assignment=lead_assignment, period=period, user=bob, data={"work_done": "a"}, version=0
+    )
+    second = actions.submit_report(
+        assignment=coop_assignment, period=period, user=carol, data={"work_done": "b"}, version=0
+    )
+    client.force_login(alice)
+    queue = client.get(reverse("supervision:review_queue"))
+    assert {r.pk for r in queue.context["reports"]} == {first.pk, second.pk}
+    filtered = client.get(reverse("supervision:review_queue"), {"agency": coop_assignment.agency_id})
+    assert [r.pk for r in filtered.context["reports"]] == [second.pk]
+    client.post(reverse("supervision:review_queue"), {"report": [first.pk, second.pk]})
+    assert set(ProgressReport.objects.values_list("status", flat=True)) == {ReportStatus.ACCEPTED}
+    assert client.get(reverse("supervision:review_queue")).context["reports"].count() == 0
+
+
+def test_return_without_reason_is_refused_by_http(client, alice, bob, lead_assignment, period):
+    report = actions.submit_report(
+        assignment=lead_assignment, period=period, user=bob, data={"work_done": "a"}, version=0
+    )
+    client.force_login(alice)
+    response = client.post(
+        reverse("supervision:review_report", args=[report.pk]), {"decision": "return", "reason": ""}, follow=True
+    )
+    assert ProgressReport.objects.get().status == ReportStatus.SUBMITTED
+    assert any("理由" in m or "reason" in m for m in messages_of(response))
+
+
+def test_staff_cannot_accept_their_own_report(bob_client, bob, lead_assignment, period):
+    report = actions.submit_report(
+        assignment=lead_assignment, period=period, user=bob, data={"work_done": "a"}, version=0
+    )
+    bob_client.post(reverse("supervision:review_report", args=[report.pk]), {"decision": "accept"})
+    assert ProgressReport.objects.get().status == ReportStatus.SUBMITTED
+
+
+# --- task page: comments, closing, trail ------------------------------------------------
+
+
+def test_task_page_comment_closing_and_trail(bob_client, bob, alice, leader, lead_assignment):
+    task = lead_assignment.task
+    client = Client()  # bob_client is pytest-django's `client`: the others need their own
+    client.force_login(leader)
+    client.post(reverse("supervision:comment", args=[task.pk]), {"body": "请按期完成"})
+    page = bob_client.get(reverse("supervision:task", args=[task.pk]))
+    assert "请按期完成" in page.content.decode() and page.context["closing_form"] is not None
+    bob_client.post(reverse("supervision:apply_to_close", args=[task.pk]), {"summary": "已全部完成"})
+    closing = ClosingRequest.objects.get()
+    client.force_login(alice)
+    client.post(reverse("supervision:decide_closing", args=[closing.pk]), {"decision": "approve"})
+    task.refresh_from_db()
+    assert task.status == TaskStatus.CLOSED
+    page = bob_client.get(reverse("supervision:task", args=[task.pk]))
+    trail = [e.action for e in page.context["trail"]]
+    assert trail == ["task.close", "closing.approve", "closing.apply", "task.comment"]
+    assert page.context["closing_form"] is None
+    workspace = bob_client.get(reverse("supervision:workspace"), {"q": task.content[:12]})
+    assert "light-closed" in workspace.content.decode()
+
+
+def test_staff_comment_is_forbidden(bob_client, lead_assignment):
+    response = bob_client.post(reverse("supervision:comment", args=[lead_assignment.task_id]), {"body": "我批示"})
+    assert response.status_code == 403
+    assert not Notification.objects.exists()
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+def test_bell_list_open_and_mark_read(bob_client, bob, alice, lead_assignment, period):
+    report = actions.submit_report(
+        assignment=lead_assignment, period=period, user=bob, data={"work_done": "a"}, version=0
+    )
+    actions.return_report(report, alice, "请补充数据")
+    page = bob_client.get(reverse("supervision:workspace"))
+    assert 'data-testid="unread-count">1<' in page.content.decode()
+    listing = bob_client.get(reverse("supervision:notifications"))
+    item = listing.context["items"][0]
+    assert "请补充数据" in listing.content.decode()
+    opened = bob_client.post(reverse("supervision:open_notification", args=[item.pk]))
+    assert opened["Location"] == report_url(lead_assignment, period)
+    assert Notification.objects.get(pk=item.pk).read_at is not None
+    assert 'data-testid="unread-count">0<' in bob_client.get(reverse("supervision:workspace")).content.decode()
+
+
+def test_attachment_download_is_an_attachment_with_its_name(bob_client, bob, lead_assignment, period):
+    report = actions.save_report(
+        assignment=lead_assignment, period=period, user=bob, data={"work_done": "a"}, version=0,
+        files=[SimpleUploadedFile("进展.pdf", PDF)],
+    )  # fmt: skip
+    item = report.attachments.get()
+    response = bob_client.get(reverse("supervision:attachment", args=[item.pk]))
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    assert (
+        response["Content-Disposition"].startswith("attachment;")
+        and "filename*=utf-8''" in response["Content-Disposition"]
+    )
+    bob_client.post(reverse("supervision:remove_attachment", args=[item.pk]))
+    assert not Attachment.objects.exists()
