@@ -1,7 +1,17 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from supervision.models import ProgressReport, ReportingPeriod
+from supervision.models import (
+    Acknowledgement,
+    Attachment,
+    AuditEvent,
+    ClosingRequest,
+    LeaderComment,
+    Notification,
+    ProgressReport,
+    ReportingPeriod,
+    TaskTarget,
+)
 
 
 @admin.register(ReportingPeriod)
@@ -12,10 +22,81 @@ class ReportingPeriodAdmin(SimpleHistoryAdmin):
     date_hierarchy = "due_on"
 
 
+@admin.register(TaskTarget)
+class TaskTargetAdmin(SimpleHistoryAdmin):
+    list_display = ["label", "target", "unit", "task"]
+    list_filter = ["task__section__part__plan"]
+    search_fields = ["label", "task__content"]
+    raw_id_fields = ["task"]
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """Reports, decisions and the trail change only through the portal's actions, which audit them:
+    the admin shows them and never edits them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ProgressReport)
-class ProgressReportAdmin(SimpleHistoryAdmin):
+class ProgressReportAdmin(RecordAdmin, SimpleHistoryAdmin):
     list_display = ["assignment", "period", "status", "submitted_at", "reviewed_at"]
     list_filter = ["status", "period__plan", "assignment__role"]
     search_fields = ["assignment__agency__name", "assignment__task__content", "work_done"]
-    raw_id_fields = ["assignment", "submitted_by", "reviewed_by"]
     list_select_related = ["assignment__agency", "assignment__task", "period"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(RecordAdmin):
+    list_display = ["name", "size", "report", "uploaded_by", "uploaded_at"]
+    list_filter = ["content_type"]
+    search_fields = ["name", "report__assignment__agency__name"]
+    list_select_related = ["report__assignment__agency", "report__period", "uploaded_by"]
+    exclude = ["file"]  # downloads go through the portal's view, which checks who may see the report
+
+
+@admin.register(Acknowledgement)
+class AcknowledgementAdmin(RecordAdmin):
+    list_display = ["assignment", "acknowledged_by", "acknowledged_at"]
+    list_filter = ["assignment__task__section__part__plan"]
+    search_fields = ["assignment__agency__name", "assignment__task__content"]
+    list_select_related = ["assignment__agency", "assignment__task", "acknowledged_by"]
+
+
+@admin.register(LeaderComment)
+class LeaderCommentAdmin(RecordAdmin):
+    list_display = ["body", "task", "author", "created_at"]
+    list_filter = ["task__section__part__plan"]
+    search_fields = ["body", "task__content"]
+    list_select_related = ["task", "author"]
+
+
+@admin.register(ClosingRequest)
+class ClosingRequestAdmin(RecordAdmin):
+    list_display = ["task", "assignment", "status", "requested_at", "decided_at"]
+    list_filter = ["status", "task__section__part__plan"]
+    search_fields = ["task__content", "summary", "assignment__agency__name"]
+    list_select_related = ["task", "assignment__agency"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(RecordAdmin):
+    list_display = ["recipient", "kind", "task", "created_at", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["recipient__username", "note"]
+    list_select_related = ["recipient", "task"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(RecordAdmin):
+    list_display = ["at", "actor", "action", "agency", "task"]
+    list_filter = ["action"]
+    search_fields = ["action", "actor__username", "agency__name", "object_id"]
+    list_select_related = ["actor", "agency", "task"]
+    date_hierarchy = "at"

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from supervision.models import ReportStatus
 
@@ -16,19 +16,19 @@ def report_state(status: str | None):
 
 
 AUDIT_LABELS = {
-    "task.acknowledge": _lazy("Acknowledged the task"),
-    "report.save": _lazy("Saved the report"),
-    "report.submit": _lazy("Submitted the report"),
-    "report.head_approve": _lazy("Head approved the report"),
-    "report.head_return": _lazy("Head returned the report"),
-    "report.accept": _lazy("Accepted the report"),
-    "report.return": _lazy("Returned the report"),
-    "report.remove_attachment": _lazy("Removed an attachment"),
-    "task.comment": _lazy("Leader comment"),
-    "closing.apply": _lazy("Applied to close"),
-    "closing.approve": _lazy("Approved closing"),
-    "closing.return": _lazy("Returned the closing application"),
-    "task.close": _lazy("Closed the task"),
+    "task.acknowledge": gettext_lazy("Acknowledged the task"),
+    "report.save": gettext_lazy("Saved the report"),
+    "report.submit": gettext_lazy("Submitted the report"),
+    "report.head_approve": gettext_lazy("Head approved the report"),
+    "report.head_return": gettext_lazy("Head returned the report"),
+    "report.accept": gettext_lazy("Accepted the report"),
+    "report.return": gettext_lazy("Returned the report"),
+    "report.remove_attachment": gettext_lazy("Removed an attachment"),
+    "task.comment": gettext_lazy("Leader comment"),
+    "closing.apply": gettext_lazy("Applied to close"),
+    "closing.approve": gettext_lazy("Approved closing"),
+    "closing.return": gettext_lazy("Returned the closing application"),
+    "task.close": gettext_lazy("Closed the task"),
 }
 
 
