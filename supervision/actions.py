@@ -53,14 +53,19 @@ REPORT_FIELDS = ("work_done", "next_steps", "problems", "percent_complete", "sta
 # ---------------------------------------------------------------------------
 
 
-def membership_role(user, agency_id: int) -> str | None:
+def memberships(user) -> dict[int, str]:
+    """Agency id → the user's role there (staff or head); read once per request."""
     if not user.is_authenticated:
-        return None
+        return {}
     cache = getattr(user, "_portal_memberships", None)
     if cache is None:
         cache = dict(Membership.objects.filter(user=user).values_list("agency_id", "role"))
         user._portal_memberships = cache
-    return cache.get(agency_id)
+    return cache
+
+
+def membership_role(user, agency_id: int) -> str | None:
+    return memberships(user).get(agency_id)
 
 
 def can_file(user, assignment: Assignment) -> bool:

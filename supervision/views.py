@@ -19,7 +19,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agencies.models import Agency
+from agencies.models import Agency, MembershipRole
 from portal.decorators import office_required
 from portal.roles import is_office, sees_everything
 from supervision import actions
@@ -68,7 +68,7 @@ def workspace(request):
     shown = list(filterset.qs if filterset.is_bound and filterset.is_valid() else rows)
     for row in shown:
         row.light = light_of(row, today)
-    head_of = [pk for pk, role in _memberships(request.user).items() if role == "head"]
+    head_of = [pk for pk, role in actions.memberships(request.user).items() if role == MembershipRole.HEAD]
     awaiting_head = (
         ProgressReport.objects.filter(assignment__agency__in=head_of, status=ReportStatus.HEAD_REVIEW)
         .select_related("assignment__agency", "assignment__task", "period", "submitted_by")
@@ -86,11 +86,6 @@ def workspace(request):
             "today": today,
         },
     )
-
-
-def _memberships(user) -> dict[int, str]:
-    actions.membership_role(user, 0)  # fills the cache
-    return user._portal_memberships
 
 
 @require_POST
@@ -214,9 +209,8 @@ def _report_page_objects(request, assignment_pk: int, period_pk: int):
         pk=assignment_pk,
     )
     period = get_object_or_404(ReportingPeriod.objects.filter(plan=assignment.task.section.part.plan_id), pk=period_pk)
-    report = ProgressReport.objects.filter(assignment=assignment, period=period).first()
-    if report is not None and not ProgressReport.objects.visible_to(request.user).filter(pk=report.pk).exists():
-        report = None  # another agency's draft: shown as "not filed yet"
+    # Another agency's draft is not visible: the page then reads "not filed yet".
+    report = ProgressReport.objects.visible_to(request.user).filter(assignment=assignment, period=period).first()
     return assignment, period, report
 
 
@@ -318,7 +312,7 @@ def report(request, assignment_pk: int, period_pk: int):
             form.is_valid()
         except actions.ActionError as error:
             messages.error(request, str(error))
-            report = ProgressReport.objects.filter(assignment=assignment, period=period).first()
+            report = ProgressReport.objects.visible_to(request.user).filter(assignment=assignment, period=period).first()
             if report is not None and not report.is_editable:
                 return redirect(request.path)
     elif editable:

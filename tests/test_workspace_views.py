@@ -290,6 +290,12 @@ def test_task_page_comment_closing_and_trail(bob_client, bob, alice, leader, lea
     assert page.context["closing_form"] is None
     workspace = bob_client.get(reverse("supervision:workspace"), {"q": task.content[:12]})
     assert "light-closed" in workspace.content.decode()
+    # Closed everywhere: the plan's page and the agency's page mark it too.
+    closed_badge = f'status-closed">{TaskStatus.CLOSED.label}'
+    plan = task.section.part.plan
+    assert closed_badge in bob_client.get(reverse("tasklist:plan_detail", args=[plan.pk])).content.decode()
+    agency_page = bob_client.get(reverse("tasklist:agency_detail", args=[lead_assignment.agency_id]))
+    assert closed_badge in agency_page.content.decode()
 
 
 def test_staff_comment_is_forbidden(bob_client, lead_assignment):
@@ -331,3 +337,32 @@ def test_attachment_download_is_an_attachment_with_its_name(bob_client, bob, lea
     )
     bob_client.post(reverse("supervision:remove_attachment", args=[item.pk]))
     assert not Attachment.objects.exists()
+
+
+# --- query counts do not grow with the rows --------------------------------------------------
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_pages_make_the_same_number_of_queries_for_few_and_many_rows(bob, charlie, alice, period):
+    few, many, office = Client(), Client(), Client()
+    few.force_login(charlie)  # one task
+    many.force_login(bob)  # 25 tasks
+    office.force_login(alice)
+    workspace = reverse("supervision:workspace")
+    assert _queries(few, workspace) == _queries(many, workspace)
+
+    queue = reverse("supervision:review_queue")
+    held = list(Assignment.objects.filter(agency__memberships__user=bob, task__section__part__plan=period.plan)[:6])
+    actions.submit_report(assignment=held[0], period=period, user=bob, data={"work_done": "x"}, version=0)
+    one = _queries(office, queue)
+    for assignment in held[1:]:
+        actions.submit_report(assignment=assignment, period=period, user=bob, data={"work_done": "x"}, version=0)
+    assert _queries(office, queue) == one
