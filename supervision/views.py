@@ -312,7 +312,8 @@ def report(request, assignment_pk: int, period_pk: int):
             form.is_valid()
         except actions.ActionError as error:
             messages.error(request, str(error))
-            report = ProgressReport.objects.visible_to(request.user).filter(assignment=assignment, period=period).first()
+            mine = ProgressReport.objects.visible_to(request.user)
+            report = mine.filter(assignment=assignment, period=period).first()
             if report is not None and not report.is_editable:
                 return redirect(request.path)
     elif editable:

@@ -8,6 +8,7 @@ from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from agencies.models import Agency
+from supervision.models import TaskTarget
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task
 from tasklist.resources import TaskResource
 
@@ -21,8 +22,8 @@ class PartInline(admin.TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(SimpleHistoryAdmin):
-    list_display = ["doc_number", "title", "issuer", "issued_on", "jurisdiction"]
-    list_filter = ["jurisdiction", "issuer"]
+    list_display = ["doc_number", "title", "issuer", "issued_on", "jurisdiction", "head_approval_required"]
+    list_filter = ["jurisdiction", "issuer", "head_approval_required"]
     search_fields = ["doc_number", "title", "issuer"]
     date_hierarchy = "issued_on"
     inlines = [PartInline]
@@ -117,6 +118,14 @@ class ResponsibleAgencyFilter(_AgencyInRoleFilter):
     role = AssignmentRole.RESPONSIBLE
 
 
+class TaskTargetInline(admin.TabularInline):
+    """Quantitative targets, which the agencies report figures against."""
+
+    model = TaskTarget
+    extra = 0
+    fields = ["order", "label", "target", "unit"]
+
+
 @admin.register(Task)
 class TaskAdmin(ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [TaskResource]
@@ -131,7 +140,7 @@ class TaskAdmin(ImportExportMixin, SimpleHistoryAdmin):
     ]
     search_fields = ["content", "assignments__agency__name", "assignments__printed_name"]
     list_select_related = ["section__part__plan"]
-    inlines = [AssignmentInline]
+    inlines = [AssignmentInline, TaskTargetInline]
 
     @admin.display(description=_("content"))
     def short_content(self, obj):

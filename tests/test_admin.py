@@ -135,6 +135,8 @@ def test_the_lead_moves_from_one_agency_to_another_in_one_save(client, superuser
         "assignments-INITIAL_FORMS": str(len(rows)),
         "assignments-MIN_NUM_FORMS": "0",
         "assignments-MAX_NUM_FORMS": "1000",
+        "targets-TOTAL_FORMS": "0",
+        "targets-INITIAL_FORMS": "0",
     }
     for i, row in enumerate(rows):
         role = {0: "cooperating", 1: "lead"}.get(i, row.role)

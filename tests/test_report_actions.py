@@ -79,7 +79,7 @@ def test_save_then_submit_keeps_fields_and_audits_before_after(bob, lead_assignm
 
 def test_submitted_report_is_read_only(bob, lead_assignment, period):
     submit(bob, lead_assignment, period)
-    with pytest.raises(actions.ActionError, match="只读|read-only"):
+    with pytest.raises(actions.ActionError, match=r"只读|read-only"):
         actions.save_report(assignment=lead_assignment, period=period, user=bob, data={"work_done": "x"}, version=1)
     assert reload(ProgressReport.objects.get()).work_done == "本期完成了方案制定。"
 
@@ -262,13 +262,13 @@ def test_no_change_without_an_earlier_report_is_refused(bob, lead_assignment, pe
 
 def test_attachments_are_checked_before_anything_is_stored(bob, lead_assignment, period):
     fake = SimpleUploadedFile("report.pdf", b"MZ\x90\x00 not a pdf")
-    with pytest.raises(actions.ActionError, match="report.pdf"):
+    with pytest.raises(actions.ActionError, match=r"report\.pdf"):
         actions.save_report(
             assignment=lead_assignment, period=period, user=bob, data={"work_done": "x"}, version=0, files=[fake]
         )
     assert not ProgressReport.objects.exists() and not Attachment.objects.exists()
     exe = SimpleUploadedFile("tool.exe", b"MZ\x90\x00")
-    with pytest.raises(actions.ActionError, match="tool.exe"):
+    with pytest.raises(actions.ActionError, match=r"tool\.exe"):
         actions.save_report(
             assignment=lead_assignment, period=period, user=bob, data={"work_done": "x"}, version=0, files=[exe]
         )
@@ -288,7 +288,7 @@ def test_attachment_is_stored_under_a_random_name(bob, lead_assignment, period, 
 def test_attachment_size_limit(bob, lead_assignment, period, settings):
     settings.ATTACHMENT_MAX_BYTES = 1024
     big = SimpleUploadedFile("big.pdf", PDF + b"0" * 2000)
-    with pytest.raises(actions.ActionError, match="big.pdf"):
+    with pytest.raises(actions.ActionError, match=r"big\.pdf"):
         actions.save_report(
             assignment=lead_assignment, period=period, user=bob, data={"work_done": "x"}, version=0, files=[big]
         )
@@ -342,7 +342,7 @@ def test_approve_closing_closes_the_task_and_stops_reports(bob, alice, lead_assi
     task = reload(lead_assignment.task)
     assert task.status == TaskStatus.CLOSED
     assert Notification.objects.filter(recipient=bob, kind=NotificationKind.TASK_CLOSED).count() == 1
-    with pytest.raises(actions.ActionError, match="办结|closed"):
+    with pytest.raises(actions.ActionError, match=r"办结|closed"):
         submit(bob, lead_assignment, period)
     with pytest.raises(actions.ActionError):
         actions.approve_closing(request, alice)
