@@ -353,9 +353,8 @@ def submit_report(
     after = snapshot(report, _REPORT_AUDIT)
     if added:
         after["attachments_added"] = [a.name for a in added]
-    audit(
-        user, "report.submit", report, task=assignment.task, agency_id=assignment.agency_id, before=before, after=after
-    )
+    action = "report.submit_to_head" if needs_head else "report.submit"
+    audit(user, action, report, task=assignment.task, agency_id=assignment.agency_id, before=before, after=after)
     if needs_head:
         notify(
             members_of([assignment.agency_id], heads_only=True),

@@ -88,19 +88,27 @@ EDITABLE_STATUSES = (ReportStatus.DRAFT, ReportStatus.RETURNED)
 FILED_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
 
 
+def sent_to_office() -> Q:
+    """Reports that have left their agency: submitted, accepted, or returned by the office.
+
+    A draft, a report waiting for its head, and one the head returned are the agency's own
+    business: nobody outside it reads them, not the office, not a leader, not the lead unit.
+    """
+    return Q(status__in=FILED_STATUSES) | Q(status=ReportStatus.RETURNED, submitted_at__isnull=False)
+
+
 class ProgressReportQuerySet(models.QuerySet):
     def visible_to(self, user) -> ProgressReportQuerySet:
-        """The office and leaders read every report; an agency reads its own, and a lead unit
-        also reads its cooperating units' reports on the tasks it leads."""
+        """An agency reads its own reports; the office and leaders read every report sent to the
+        office, and a lead unit those of the other units on the tasks it leads."""
         if not user.is_authenticated:
             return self.none()
-        if sees_everything(user):
-            return self
         mine = agencies_of(user)
+        own = Q(assignment__agency__in=mine)
+        if sees_everything(user):
+            return self.filter(own | sent_to_office())
         leads = Assignment.objects.filter(task=OuterRef("assignment__task"), role=AssignmentRole.LEAD, agency__in=mine)
-        # A draft is the agency's own business until it is submitted.
-        others_filed = ~Q(status=ReportStatus.DRAFT) & Exists(leads)
-        return self.filter(Q(assignment__agency__in=mine) | others_filed)
+        return self.filter(own | (sent_to_office() & Exists(leads)))
 
 
 class ProgressReport(models.Model):
@@ -415,15 +423,20 @@ class Notification(models.Model):
         return reverse("supervision:notifications")
 
 
+# Events that carry a report's text before it reaches the office: its agency's alone.
+AGENCY_INTERNAL_ACTIONS = ("report.save", "report.submit_to_head", "report.remove_attachment", "report.head_return")
+
+
 class AuditEventQuerySet(models.QuerySet):
     def visible_to(self, user) -> AuditEventQuerySet:
+        """Everyone reads the events of their own agency; the office and leaders every other event
+        but those internal to an agency; staff the task-wide events of the tasks they hold."""
         if not user.is_authenticated:
             return self.none()
+        own = Q(agency__in=agencies_of(user))
         if sees_everything(user):
-            return self
-        return self.filter(task__in=Task.objects.visible_to(user)).filter(
-            Q(agency__isnull=True) | Q(agency__in=agencies_of(user))
-        )
+            return self.filter(own | ~Q(action__in=AGENCY_INTERNAL_ACTIONS))
+        return self.filter(task__in=Task.objects.visible_to(user)).filter(Q(agency__isnull=True) | own)
 
 
 class AuditEvent(models.Model):

@@ -227,14 +227,13 @@ def _versions(report: ProgressReport | None) -> list:
 
 
 def _cooperating_reports(assignment: Assignment, period: ReportingPeriod, user) -> list[ProgressReport]:
-    """For a lead unit: the other units' filed reports on the same task and period, to pull from."""
+    """For a lead unit: the other units' reports sent to the office, same task and period, to pull from."""
     if assignment.role != AssignmentRole.LEAD:
         return []
     return list(
         ProgressReport.objects.visible_to(user)
         .filter(assignment__task_id=assignment.task_id, period=period)
         .exclude(assignment=assignment)
-        .exclude(status=ReportStatus.DRAFT)
         .select_related("assignment__agency")
         .order_by("assignment__order")
     )

@@ -372,3 +372,30 @@ def test_mark_read_touches_only_ones_own(bob, carol, leader, lead_assignment):
     assert reload(carols).read_at is None
     assert actions.mark_read(bob) == 1
     assert Notification.objects.filter(recipient=bob).unread().count() == 0
+
+
+def test_a_report_waiting_for_its_head_stays_inside_the_agency(bob, alice, leader, carol, coop_assignment, period):
+    """Neither the office, a leader nor the lead unit reads it, nor its text in the trail, until the head approves."""
+    period.plan.head_approval_required = True
+    period.plan.save()
+    report = submit(carol, coop_assignment, period, text="待负责人审核的内容")
+    lead_staff = bob  # bob's agency leads the task carol's agency cooperates on
+    for outsider in (alice, leader, lead_staff):
+        assert not ProgressReport.objects.visible_to(outsider).filter(pk=report.pk).exists()
+        trail = AuditEvent.objects.visible_to(outsider).filter(task=coop_assignment.task)
+        assert "待负责人审核的内容" not in str(list(trail.values_list("after", flat=True)))
+    assert ProgressReport.objects.visible_to(carol).filter(pk=report.pk).exists()
+    head = django_head(coop_assignment)
+    actions.approve_as_head(report, head)
+    for outsider in (alice, leader, lead_staff):
+        assert ProgressReport.objects.visible_to(outsider).filter(pk=report.pk).exists()
+
+
+def django_head(assignment):
+    from django.contrib.auth import get_user_model
+
+    from agencies.models import Membership, MembershipRole
+
+    head = get_user_model().objects.create_user("coop-head")
+    Membership.objects.create(user=head, agency=assignment.agency, role=MembershipRole.HEAD)
+    return head

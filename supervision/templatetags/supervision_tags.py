@@ -19,6 +19,7 @@ AUDIT_LABELS = {
     "task.acknowledge": gettext_lazy("Acknowledged the task"),
     "report.save": gettext_lazy("Saved the report"),
     "report.submit": gettext_lazy("Submitted the report"),
+    "report.submit_to_head": gettext_lazy("Submitted the report to the agency head"),
     "report.head_approve": gettext_lazy("Head approved the report"),
     "report.head_return": gettext_lazy("Head returned the report"),
     "report.accept": gettext_lazy("Accepted the report"),
