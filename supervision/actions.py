@@ -296,24 +296,35 @@ def _attach(report: ProgressReport, user, files: Sequence) -> list[Attachment]:
 _REPORT_AUDIT = (*REPORT_FIELDS, "status", "no_change", "version", "submitted_at")
 
 
-@transaction.atomic
-def save_report(
-    *, assignment: Assignment, period: ReportingPeriod, user, data: dict, version: int | None, files=()
-) -> ProgressReport:
-    """Save the agency's draft (or its returned report being revised)."""
+def _open_for_edit(user, assignment: Assignment, period: ReportingPeriod, version: int | None):
+    """The locked report, checked editable and current, with its fields before the change."""
     _check_can_report(user, assignment, period)
     report, created = _locked_report(assignment, period)
     _refuse_if_not_editable(report)
     _refuse_if_stale(report, created, version)
-    before = {} if created else snapshot(report, _REPORT_AUDIT)
-    _write(report, data, created)
+    return report, created, ({} if created else snapshot(report, _REPORT_AUDIT))
+
+
+def _store(report: ProgressReport, user, files, action: str, before: dict) -> None:
+    """Validate and save the report, store its new attachments, and audit the change."""
     report.full_clean()
     report.save()
     added = _attach(report, user, files)
     after = snapshot(report, _REPORT_AUDIT)
     if added:
         after["attachments_added"] = [a.name for a in added]
-    audit(user, "report.save", report, task=assignment.task, agency_id=assignment.agency_id, before=before, after=after)
+    assignment = report.assignment
+    audit(user, action, report, task=assignment.task, agency_id=assignment.agency_id, before=before, after=after)
+
+
+@transaction.atomic
+def save_report(
+    *, assignment: Assignment, period: ReportingPeriod, user, data: dict, version: int | None, files=()
+) -> ProgressReport:
+    """Save the agency's draft (or its returned report being revised)."""
+    report, created, before = _open_for_edit(user, assignment, period, version)
+    _write(report, data, created)
+    _store(report, user, files, "report.save", before)
     return report
 
 
@@ -322,22 +333,15 @@ def submit_report(
     *, assignment: Assignment, period: ReportingPeriod, user, data: dict | None, version: int | None, files=()
 ) -> ProgressReport:
     """Save and submit in one step. Where the plan asks for it, the report goes to the agency head first."""
-    _check_can_report(user, assignment, period)
-    report, created = _locked_report(assignment, period)
-    _refuse_if_not_editable(report)
-    _refuse_if_stale(report, created, version)
-    before = {} if created else snapshot(report, _REPORT_AUDIT)
+    report, created, before = _open_for_edit(user, assignment, period, version)
     if data is not None:
         _write(report, data, created)
-    elif created:
-        report.version = 1
     else:
-        report.version += 1
+        report.version = 1 if created else report.version + 1
     _require(
         bool(report.work_done.strip()) or report.no_change,
         _("Write what has been done (已完成工作) before submitting."),
     )
-    now = timezone.now()
     report.submitted_by = user
     report.return_reason = ""
     needs_head = period.plan.head_approval_required and not is_head_of(user, assignment.agency_id)
@@ -346,15 +350,8 @@ def submit_report(
         report.submitted_at = None
     else:
         report.status = ReportStatus.SUBMITTED
-        report.submitted_at = now
-    report.full_clean()
-    report.save()
-    added = _attach(report, user, files)
-    after = snapshot(report, _REPORT_AUDIT)
-    if added:
-        after["attachments_added"] = [a.name for a in added]
-    action = "report.submit_to_head" if needs_head else "report.submit"
-    audit(user, action, report, task=assignment.task, agency_id=assignment.agency_id, before=before, after=after)
+        report.submitted_at = timezone.now()
+    _store(report, user, files, "report.submit_to_head" if needs_head else "report.submit", before)
     if needs_head:
         notify(
             members_of([assignment.agency_id], heads_only=True),
