@@ -21,9 +21,12 @@ setup: $(STAMP)
 	$(PY) manage.py compiletranslations
 	$(PY) manage.py migrate --noinput
 
-## run: set up, load both seed plans and demo accounts, serve http://127.0.0.1:8000 (SQLite by default).
+## run: set up, load both seed plans and demo accounts, send the reminders owed (to var/mail/), serve
+## http://127.0.0.1:8000 (SQLite by default) with a daily reminder sweep beside it (no Redis needed).
 run: setup
 	$(PY) manage.py seed_demo
+	$(PY) manage.py send_reminders
+	$(PY) manage.py send_reminders --daily & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 ## test: set up and run the whole suite (DATABASE_URL picks the database; SQLite by default).

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import env_bool, env_int, env_list, env_str
@@ -130,6 +131,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
 # E-mail: SMTP when EMAIL_HOST is set, otherwise files under var/mail/ for a reader to open.
 EMAIL_HOST = env_str("EMAIL_HOST")
@@ -163,6 +165,27 @@ if not DEBUG:
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024)
 # Larger uploads are read and applied by a Celery task, with progress shown, instead of in the request.
 IMPORT_ASYNC_BYTES = env_int("IMPORT_ASYNC_BYTES", 1024 * 1024, minimum=0)
+
+# Reminders (催办): one sweep a day at REMINDER_HOUR:REMINDER_MINUTE (Asia/Shanghai), run by the single beat.
+REMINDER_HOUR = env_int("REMINDER_HOUR", 9, minimum=0)
+REMINDER_MINUTE = env_int("REMINDER_MINUTE", 0, minimum=0)
+REMINDER_DUE_SOON_DAYS = env_int("REMINDER_DUE_SOON_DAYS", 3, minimum=0)  # "due soon" this many days ahead
+REMINDER_REPEAT_DAYS = env_int("REMINDER_REPEAT_DAYS", 3, minimum=1)  # "overdue" again every this many days
+REMINDER_ESCALATE_DAYS = env_int("REMINDER_ESCALATE_DAYS", 7, minimum=1)  # then to the head and the office
+REMINDER_LOOKBACK_DAYS = env_int("REMINDER_LOOKBACK_DAYS", 90, minimum=1)  # older ones: the overdue list
+REMINDER_CLAIM_TIMEOUT_MINUTES = env_int("REMINDER_CLAIM_TIMEOUT_MINUTES", 15, minimum=1)
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5, minimum=1)
+REMINDER_SEND_INTERVAL_SECONDS = env_int("REMINDER_SEND_INTERVAL_SECONDS", 0, minimum=0)
+if REMINDER_HOUR > 23 or REMINDER_MINUTE > 59:
+    raise ImproperlyConfigured("REMINDER_HOUR must be 0–23 and REMINDER_MINUTE 0–59.")
+CELERY_BEAT_SCHEDULE = {
+    "reminder-sweep": {
+        "task": "supervision.sweep_reminders",
+        "schedule": crontab(hour=REMINDER_HOUR, minute=REMINDER_MINUTE),
+    },
+}
+# Links in e-mails point here.
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
 # Largest attachment a progress report may carry, and how many per report.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)

@@ -10,6 +10,7 @@ a task's status.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 
@@ -24,19 +25,25 @@ from django.utils.translation import gettext as _
 from agencies.models import Membership, MembershipRole
 from portal.roles import OFFICE_GROUP, is_leader, is_office
 from supervision.attachments import check_upload
+from supervision.cycles import generate_periods
 from supervision.models import (
     EDITABLE_STATUSES,
+    FILED_STATUSES,
     Acknowledgement,
     Attachment,
     AuditEvent,
     ClosingRequest,
     ClosingStatus,
+    Extension,
+    ExtensionStatus,
     LeaderComment,
     Notification,
     NotificationKind,
     ProgressReport,
+    ReportingCycle,
     ReportingPeriod,
     ReportStatus,
+    UrgeNotice,
 )
 from tasklist.models import Assignment, AssignmentRole, Task, TaskStatus
 
@@ -659,3 +666,167 @@ def mark_read(user, ids: Iterable[int] | None = None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=timezone.now())
+
+
+# ---------------------------------------------------------------------------
+# Reporting cycles (issue: the office sets them, the periods follow)
+# ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_cycle(plan, user, data: dict) -> tuple[ReportingCycle, dict[str, int]]:
+    """Save the plan's cycle and bring its periods in line: missing periods are added; periods the
+    new cycle no longer has are removed unless reports were filed for them (those are kept)."""
+    _require_office(user)
+    cycle = ReportingCycle.objects.select_for_update().filter(plan=plan).first() or ReportingCycle(plan=plan)
+    fields = ("kind", "due_rule", "due_value", "starts_on", "ends_on", "milestones", "cooperating_must_report")
+    before = snapshot(cycle, fields) if cycle.pk else {}
+    for name in fields:
+        setattr(cycle, name, data[name])
+    try:
+        cycle.full_clean()
+    except ValidationError as error:
+        raise ActionError(" ".join(error.messages)) from error
+    cycle.save()
+    specs = generate_periods(
+        cycle.kind, cycle.starts_on, cycle.ends_on, cycle.due_rule, cycle.due_value, cycle.milestone_dates()
+    )
+    existing = {p.starts_on: p for p in ReportingPeriod.objects.select_for_update().filter(plan=plan)}
+    wanted = {spec.starts_on for spec in specs}
+    counts = {"added": 0, "kept": 0, "removed": 0, "kept_with_reports": 0}
+    for spec in specs:
+        if spec.starts_on in existing:
+            counts["kept"] += 1  # an existing period keeps its dates, which the office may have edited
+            continue
+        ReportingPeriod.objects.create(
+            plan=plan, label=spec.label, starts_on=spec.starts_on, ends_on=spec.ends_on, due_on=spec.due_on
+        )
+        counts["added"] += 1
+    for starts_on, period in existing.items():
+        if starts_on in wanted:
+            continue
+        if period.reports.exists():
+            counts["kept_with_reports"] += 1
+        else:
+            period.delete()
+            counts["removed"] += 1
+    audit(user, "cycle.set", cycle, task=None, before=before, after={**snapshot(cycle, fields), "periods": counts})
+    return cycle, counts
+
+
+# ---------------------------------------------------------------------------
+# Extensions (延期申请)
+# ---------------------------------------------------------------------------
+
+
+def effective_due(assignment: Assignment, period: ReportingPeriod) -> dt.date:
+    """The period's due date, or the last approved extension's date for this assignment."""
+    approved = (
+        Extension.objects.filter(assignment=assignment, period=period, status=ExtensionStatus.APPROVED)
+        .order_by("-decided_at", "-pk")
+        .values_list("new_due_on", flat=True)
+        .first()
+    )
+    return approved or period.due_on
+
+
+@transaction.atomic
+def request_extension(
+    *, assignment: Assignment, period: ReportingPeriod, user, reason: str, new_due_on: dt.date
+) -> Extension:
+    _check_can_report(user, assignment, period)
+    due = effective_due(assignment, period)
+    today = timezone.localdate()
+    _require(
+        today <= due,
+        _("The due date (%(due)s) has passed: an extension must be asked for before it. File the report now.")
+        % {"due": due.isoformat()},
+    )
+    _require(
+        not ProgressReport.objects.filter(assignment=assignment, period=period, status__in=FILED_STATUSES).exists(),
+        _("This report has already been filed; it needs no extension."),
+    )
+    _require(new_due_on > due, _("The new date must be later than the current due date (%(due)s).") % {"due": due})
+    reason = (reason or "").strip()
+    _require(bool(reason), _("Give the reason for the extension."))
+    try:
+        with transaction.atomic():
+            extension = Extension.objects.create(
+                assignment=assignment, period=period, reason=reason, new_due_on=new_due_on,
+                requested_by=user, requested_at=timezone.now(),
+            )  # fmt: skip
+    except IntegrityError as error:
+        raise ActionError(_("An extension for this report is already waiting for the office's decision.")) from error
+    audit(user, "extension.request", extension, task=assignment.task, agency_id=assignment.agency_id,
+          after={"new_due_on": new_due_on.isoformat(), "reason": reason, "due_on": due.isoformat()})  # fmt: skip
+    notify(office_users(), NotificationKind.EXTENSION_REQUESTED, actor=user, task=assignment.task, note=reason)
+    return extension
+
+
+def _decide_extension(extension: Extension, user, status: str, action: str, **changes) -> Extension:
+    _require_office(user)
+    locked = Extension.objects.select_for_update().select_related("assignment__task").get(pk=extension.pk)
+    _require(
+        locked.status == ExtensionStatus.PENDING,
+        _("This request has already been decided (%(status)s).") % {"status": locked.get_status_display()},
+    )
+    before = snapshot(locked, ("status",))
+    locked.status = status
+    locked.decided_by = user
+    locked.decided_at = timezone.now()
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.save()
+    audit(user, action, locked, task=locked.assignment.task, agency_id=locked.assignment.agency_id,
+          before=before, after=snapshot(locked, ("status", "new_due_on", "refusal_reason")))  # fmt: skip
+    return locked
+
+
+@transaction.atomic
+def approve_extension(extension: Extension, user) -> Extension:
+    """The new date holds for this assignment in this period only."""
+    extension = _decide_extension(extension, user, ExtensionStatus.APPROVED, "extension.approve")
+    notify(members_of([extension.assignment.agency_id]), NotificationKind.EXTENSION_APPROVED, actor=user,
+           task=extension.assignment.task, note=extension.new_due_on.isoformat())  # fmt: skip
+    return extension
+
+
+@transaction.atomic
+def refuse_extension(extension: Extension, user, reason: str) -> Extension:
+    reason = (reason or "").strip()
+    _require(bool(reason), _("Give a reason for the refusal."))
+    extension = _decide_extension(extension, user, ExtensionStatus.REFUSED, "extension.refuse", refusal_reason=reason)
+    notify(members_of([extension.assignment.agency_id]), NotificationKind.EXTENSION_REFUSED, actor=user,
+           task=extension.assignment.task, note=reason)  # fmt: skip
+    return extension
+
+
+# ---------------------------------------------------------------------------
+# Manual urging (催办, 督办单)
+# ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def urge(agency, tasks: Sequence[Task], user, message: str) -> UrgeNotice:
+    """A dated notice to one agency about its tasks: recorded on each task, notified, e-mailed once."""
+    _require_office(user)
+    tasks = list(tasks)
+    _require(bool(tasks), _("Choose at least one task to urge."))
+    held = set(Assignment.objects.filter(agency=agency, task__in=tasks).values_list("task_id", flat=True))
+    _require(
+        held == {t.pk for t in tasks},
+        _("%(agency)s does not hold every chosen task.") % {"agency": agency.name},
+    )
+    message = (message or "").strip() or _(
+        "Please file the progress reports of the tasks below without delay (请抓紧报送以下任务的进展情况)."
+    )
+    notice = UrgeNotice.objects.create(agency=agency, message=message, created_by=user, created_at=timezone.now())
+    notice.tasks.set(tasks)
+    for task in tasks:
+        audit(user, "task.urge", notice, task=task, agency_id=agency.pk, after={"message": message})
+    notify(members_of([agency.pk]), NotificationKind.URGE, actor=user, task=tasks[0] if len(tasks) == 1 else None,
+           note=message)  # fmt: skip
+    from supervision.tasks import send_urge_notice
+
+    transaction.on_commit(lambda: send_urge_notice.delay(notice.pk))
+    return notice

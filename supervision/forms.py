@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from supervision.models import ProgressReport, TaskTarget
+from supervision.models import ProgressReport, ReportingCycle, TaskTarget
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -97,3 +97,19 @@ class ClosingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("What was achieved, with the evidence (documents, figures, dates)."),
     )
+
+
+class CycleForm(forms.ModelForm):
+    class Meta:
+        model = ReportingCycle
+        fields = ["kind", "due_rule", "due_value", "starts_on", "ends_on", "milestones", "cooperating_must_report"]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "milestones": forms.Textarea(attrs={"rows": 4, "placeholder": "2021-06-30\n2021-12-31"}),
+        }
+
+
+class ExtensionForm(forms.Form):
+    new_due_on = forms.DateField(label=_("New due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -370,6 +370,10 @@ class NotificationKind(models.TextChoices):
     CLOSING_RETURNED = "closing_returned", _("Closing request returned")
     LEADER_COMMENT = "leader_comment", _("Leader comment")
     REMINDER = "reminder", _("Reminder")
+    URGE = "urge", _("Urge notice (督办单)")
+    EXTENSION_REQUESTED = "extension_requested", _("Extension requested")
+    EXTENSION_APPROVED = "extension_approved", _("Extension approved")
+    EXTENSION_REFUSED = "extension_refused", _("Extension refused")
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -383,7 +387,7 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
     task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, null=True, blank=True)
     report = models.ForeignKey(
         ProgressReport, verbose_name=_("progress report"), on_delete=models.CASCADE, null=True, blank=True
@@ -420,6 +424,8 @@ class Notification(models.Model):
             return reverse("supervision:report", args=[self.report.assignment_id, self.report.period_id])
         if self.task_id:
             return reverse("supervision:task", args=[self.task_id])
+        if self.kind == NotificationKind.REMINDER:
+            return reverse("supervision:workspace")
         return reverse("supervision:notifications")
 
 
@@ -474,3 +480,241 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
+
+
+# ---------------------------------------------------------------------------
+# Reporting cycles, extensions, reminders (催办)
+# ---------------------------------------------------------------------------
+
+
+class CycleKind(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+    HALF_YEARLY = "half_yearly", _("Half-yearly")
+    MILESTONES = "milestones", _("By milestones (按节点)")
+
+
+class DueRule(models.TextChoices):
+    DAYS_AFTER_END = "days_after_end", _("N days after the period ends")
+    DAY_OF_NEXT_MONTH = "day_of_next_month", _("A fixed day of the following month")
+
+
+class ReportingCycle(models.Model):
+    """How often a plan's agencies report, set by the office; the periods are generated from it."""
+
+    plan = models.OneToOneField(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="cycle")
+    kind = models.CharField(_("cycle"), max_length=20, choices=CycleKind.choices, default=CycleKind.MONTHLY)
+    due_rule = models.CharField(_("due rule"), max_length=20, choices=DueRule.choices, default=DueRule.DAYS_AFTER_END)
+    due_value = models.PositiveSmallIntegerField(
+        _("days / day of month"),
+        default=5,
+        help_text=_("Days after the period ends, or the day of the following month (1–28)."),
+    )
+    starts_on = models.DateField(_("first period starts on"))
+    ends_on = models.DateField(_("last period ends on"))
+    milestones = models.TextField(
+        _("milestone deadlines"), blank=True, help_text=_("按节点: one date (YYYY-MM-DD) per line.")
+    )
+    cooperating_must_report = models.BooleanField(
+        _("cooperating units report too"),
+        default=False,
+        help_text=_("Lead and responsible units always report; cooperating units only when this is set."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("reporting cycle")
+        verbose_name_plural = _("reporting cycles")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=CycleKind.values), name="cycle_kind_valid"),
+            models.CheckConstraint(condition=Q(due_rule__in=DueRule.values), name="cycle_due_rule_valid"),
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="cycle_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.doc_number} · {self.get_kind_display()}"
+
+    def milestone_dates(self) -> list[date]:
+        return sorted({date.fromisoformat(line.strip()) for line in self.milestones.splitlines() if line.strip()})
+
+    def clean(self) -> None:
+        errors = {}
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("The cycle cannot end before it starts.")
+        if self.due_rule == DueRule.DAY_OF_NEXT_MONTH and not 1 <= self.due_value <= 28:
+            errors["due_value"] = _("Choose a day between 1 and 28, which every month has.")
+        if self.due_rule == DueRule.DAYS_AFTER_END and self.due_value > 60:
+            errors["due_value"] = _("At most 60 days after the period ends.")
+        if self.kind == CycleKind.MILESTONES:
+            try:
+                dates = self.milestone_dates()
+            except ValueError:
+                errors["milestones"] = _("Write one date per line as YYYY-MM-DD, e.g. 2021-06-30.")
+            else:
+                if not dates:
+                    errors["milestones"] = _("List at least one milestone deadline.")
+                elif self.starts_on and self.ends_on and not all(self.starts_on <= d <= self.ends_on for d in dates):
+                    errors["milestones"] = _("Every milestone must fall between the first and the last day.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting decision")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class ExtensionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ExtensionQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if sees_everything(user):
+            return self
+        return self.filter(assignment__agency__in=agencies_of(user))
+
+
+class Extension(models.Model):
+    """延期申请: an agency asks, before the due date, to report later in one period."""
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="extensions"
+    )
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("reporting period"), on_delete=models.CASCADE, related_name="extensions"
+    )
+    reason = models.TextField(_("reason"))
+    new_due_on = models.DateField(_("new due date"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    refusal_reason = models.TextField(_("reason for refusal"), blank=True)
+
+    objects = ExtensionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "period"],
+                condition=Q(status=ExtensionStatus.PENDING),
+                name="extension_one_pending",
+            ),
+            models.CheckConstraint(condition=Q(status__in=ExtensionStatus.values), name="extension_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} · {self.period.label} → {self.new_due_on}"
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", _("Due soon")
+    OVERDUE = "overdue", _("Overdue")
+    ESCALATION_HEAD = "escalation_head", _("Escalated to the agency head")
+    ESCALATION_OFFICE = "escalation_office", _("Escalated to the office")
+
+
+class SendState(models.TextChoices):
+    """pending → sending (claimed by one run) → sent; back to pending after a failure, failed after the last try."""
+
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Reminder(models.Model):
+    """One reminder step for one outstanding report. The key makes it exist once, the state makes it go once."""
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("reporting period"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ReminderKind.choices)
+    sequence = models.PositiveSmallIntegerField(_("sequence"), default=0)
+    due_on = models.DateField(_("due on"))
+    state = models.CharField(_("state"), max_length=10, choices=SendState.choices, default=SendState.PENDING)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    notified = models.BooleanField(_("notified in the portal"), default=False)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "period", "kind", "sequence"], name="reminder_once"),
+            models.CheckConstraint(condition=Q(kind__in=ReminderKind.values), name="reminder_kind_valid"),
+            models.CheckConstraint(condition=Q(state__in=SendState.values), name="reminder_state_valid"),
+        ]
+        indexes = [
+            # The sweep scans only what is still to send.
+            models.Index(
+                fields=["state", "claimed_at"],
+                condition=Q(state__in=["pending", "sending"]),
+                name="reminder_to_send",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} · {self.period.label} · {self.get_kind_display()} #{self.sequence}"
+
+
+class UrgeNoticeQuerySet(models.QuerySet):
+    def visible_to(self, user) -> UrgeNoticeQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if sees_everything(user):
+            return self
+        return self.filter(agency__in=agencies_of(user))
+
+
+class UrgeNotice(models.Model):
+    """督办单: a dated notice from the office to one agency about named tasks; sent once, kept on the tasks."""
+
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="urge_notices")
+    tasks = models.ManyToManyField(Task, verbose_name=_("tasks"), related_name="urge_notices")
+    message = models.TextField(_("message"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+    state = models.CharField(_("state"), max_length=10, choices=SendState.choices, default=SendState.PENDING)
+    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    objects = UrgeNoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("urge notice")
+        verbose_name_plural = _("urge notices")
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=Q(state__in=SendState.values), name="urge_state_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.agency} · {self.created_at:%Y-%m-%d}"

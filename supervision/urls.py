@@ -18,6 +18,12 @@ urlpatterns = [
     path("review/", views.review_queue, name="review_queue"),
     path("review/closing/", views.closing_queue, name="closing_queue"),
     path("review/acknowledgements/", views.acknowledgements, name="acknowledgements"),
+    path("plans/<int:pk>/cycle/", views.plan_cycle, name="plan_cycle"),
+    path("reports/<int:assignment_pk>/<int:period_pk>/extension/", views.request_extension, name="request_extension"),
+    path("review/extensions/", views.extension_queue, name="extension_queue"),
+    path("extensions/<int:pk>/decide/", views.decide_extension, name="decide_extension"),
+    path("review/overdue/", views.overdue_list, name="overdue_list"),
+    path("urge/", views.urge, name="urge"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/open/", views.open_notification, name="open_notification"),
 ]

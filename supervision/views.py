@@ -6,11 +6,13 @@ id from another agency is a 404; every change goes through ``supervision.actions
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,23 +25,29 @@ from agencies.models import Agency, MembershipRole
 from portal.decorators import office_required
 from portal.roles import is_office, sees_everything
 from supervision import actions
-from supervision.forms import ClosingForm, CommentForm, ReasonForm, ReportForm
+from supervision.forms import ClosingForm, CommentForm, CycleForm, ExtensionForm, ReasonForm, ReportForm
 from supervision.models import (
+    FILED_STATUSES,
     Attachment,
     AuditEvent,
     ClosingRequest,
     ClosingStatus,
+    Extension,
+    ExtensionStatus,
     LeaderComment,
     Notification,
     ProgressReport,
+    ReportingCycle,
     ReportingPeriod,
     ReportStatus,
     TaskTarget,
+    UrgeNotice,
 )
 from supervision.workspace import (
     WorkspaceFilter,
     grouped,
     light_of,
+    outstanding_reports,
     unacknowledged,
     with_current_report,
     workspace_rows,
@@ -145,6 +153,9 @@ def task_detail(request, pk: int):
         "is_office": is_office(request.user),
         "trail": trail,
         "targets": TaskTarget.objects.filter(task=task),
+        "urge_notices": UrgeNotice.objects.visible_to(request.user)
+        .filter(tasks=task)
+        .select_related("agency", "created_by"),
     }
     return render(request, "supervision/task_detail.html", context)
 
@@ -352,6 +363,13 @@ def report(request, assignment_pk: int, period_pk: int):
             "-starts_on"
         ),
         "reason_form": ReasonForm(),
+        "due_on": actions.effective_due(assignment, period),
+        "extensions": Extension.objects.visible_to(request.user)
+        .filter(assignment=assignment, period=period)
+        .select_related("requested_by", "decided_by"),
+        "extension_form": ExtensionForm()
+        if may_file and task.status == TaskStatus.OPEN and (report is None or report.status not in FILED_STATUSES)
+        else None,
     }
     return render(request, "supervision/report.html", context)
 
@@ -503,3 +521,146 @@ def open_notification(request, pk: int):
     item = get_object_or_404(Notification.objects.filter(recipient=request.user), pk=pk)
     actions.mark_read(request.user, [item.pk])
     return redirect(item.get_absolute_url())
+
+
+# ---------------------------------------------------------------------------
+# Reporting cycles, extensions, the overdue list and urging (催办)
+# ---------------------------------------------------------------------------
+
+
+@office_required
+def plan_cycle(request, pk: int):
+    """The office sets how often the plan's agencies report; the periods follow."""
+    plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=pk)
+    cycle = ReportingCycle.objects.filter(plan=plan).first()
+    if request.method == "POST":
+        form = CycleForm(request.POST, instance=cycle or ReportingCycle(plan=plan))
+        if form.is_valid():
+            try:
+                _cycle, counts = actions.set_cycle(plan, request.user, form.cleaned_data)
+            except actions.ActionError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Cycle saved: %(added)d periods added, %(kept)d kept, %(removed)d removed, "
+                        "%(kept_with_reports)d kept because reports were filed for them."
+                    )
+                    % counts,
+                )
+                return redirect("supervision:plan_cycle", pk=plan.pk)
+    else:
+        today = timezone.localdate()
+        default_start = (plan.issued_on or today).replace(day=1)
+        form = CycleForm(
+            instance=cycle,
+            initial=None if cycle else {"starts_on": default_start, "ends_on": dt.date(today.year + 1, 12, 31)},
+        )
+    periods = ReportingPeriod.objects.filter(plan=plan).annotate(report_count=Count("reports")).order_by("starts_on")
+    return render(request, "supervision/plan_cycle.html", {"plan": plan, "form": form, "periods": periods})
+
+
+@require_POST
+@login_required
+def request_extension(request, assignment_pk: int, period_pk: int):
+    assignment, period, _report = _report_page_objects(request, assignment_pk, period_pk)
+    if not actions.can_file(request.user, assignment):
+        raise PermissionDenied
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a new date and a reason."))
+    else:
+        try:
+            actions.request_extension(
+                assignment=assignment,
+                period=period,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                new_due_on=form.cleaned_data["new_due_on"],
+            )
+        except actions.ActionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Extension requested; the supervising office decides."))
+    return redirect("supervision:report", assignment_pk=assignment.pk, period_pk=period.pk)
+
+
+@office_required
+def extension_queue(request):
+    pending = (
+        Extension.objects.visible_to(request.user)
+        .filter(status=ExtensionStatus.PENDING)
+        .select_related("assignment__agency", "assignment__task__section__part__plan", "period", "requested_by")
+        .order_by("requested_at")
+    )
+    return render(request, "supervision/extension_queue.html", {"pending": pending})
+
+
+@require_POST
+@office_required
+def decide_extension(request, pk: int):
+    extension = get_object_or_404(Extension.objects.visible_to(request.user), pk=pk)
+    try:
+        if request.POST.get("decision") == "approve":
+            actions.approve_extension(extension, request.user)
+            messages.success(request, _("Extension approved."))
+        else:
+            actions.refuse_extension(extension, request.user, request.POST.get("reason", ""))
+            messages.success(request, _("Extension refused."))
+    except actions.ActionError as error:
+        messages.error(request, str(error))
+    return redirect(_back(request, reverse("supervision:extension_queue")))
+
+
+class OverdueFilter(django_filters.FilterSet):
+    plan = django_filters.ModelChoiceFilter(
+        field_name="task__section__part__plan", queryset=Plan.objects.all(), label=_("Plan")
+    )
+    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), label=_("Agency"))
+    role = django_filters.ChoiceFilter(choices=AssignmentRole.choices, label=_("Role"))
+
+    class Meta:
+        model = Assignment
+        fields = ["plan", "agency", "role"]
+
+
+@office_required
+def overdue_list(request):
+    """Every report past its due date and not filed, any period: the office's 催办 list."""
+    today = timezone.localdate()
+    rows = (
+        outstanding_reports(today)
+        .filter(due_on__lt=today)
+        .select_related("agency", "task__section__part__plan")
+        .order_by("agency__sort_order", "agency__name", "due_on", "task__order")
+    )
+    filterset = OverdueFilter(request.GET or None, queryset=rows)
+    shown = list((filterset.qs if filterset.is_bound and filterset.is_valid() else rows)[:2000])
+    for row in shown:
+        row.late_by = (today - row.due_on).days
+    return render(request, "supervision/overdue_list.html", {"filter": filterset, "rows": shown, "today": today})
+
+
+@require_POST
+@office_required
+def urge(request):
+    """督办单 for the chosen assignments: one notice per agency, naming its tasks."""
+    ids = [int(x) for x in request.POST.getlist("assignment") if x.isdigit()]
+    chosen = Assignment.objects.visible_to(request.user).filter(pk__in=ids).select_related("agency", "task")
+    by_agency: dict[Agency, dict[int, Task]] = {}
+    for assignment in chosen:  # an assignment late in several periods is one task on the notice
+        by_agency.setdefault(assignment.agency, {})[assignment.task_id] = assignment.task
+    if not by_agency:
+        messages.error(request, _("Tick the reports to urge."))
+    for agency, tasks in by_agency.items():
+        try:
+            actions.urge(agency, list(tasks.values()), request.user, request.POST.get("message", ""))
+        except actions.ActionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("Urge notice sent to %(agency)s (%(count)d tasks).") % {"agency": agency.name, "count": len(tasks)},
+            )
+    return redirect(_back(request, reverse("supervision:overdue_list")))

@@ -10,11 +10,20 @@ import datetime as dt
 from dataclasses import dataclass
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from supervision.models import FILED_STATUSES, Acknowledgement, ProgressReport, ReportingPeriod, ReportStatus
+from supervision.models import (
+    FILED_STATUSES,
+    Acknowledgement,
+    Extension,
+    ExtensionStatus,
+    ProgressReport,
+    ReportingPeriod,
+    ReportStatus,
+)
 from supervision.rules import Light, traffic_light
 from tasklist.models import Assignment, AssignmentRole, Plan, TaskStatus
 
@@ -27,10 +36,14 @@ def with_current_report(assignments: QuerySet[Assignment], today: dt.date) -> Qu
         "-starts_on"
     )
     report = ProgressReport.objects.filter(assignment=OuterRef("pk"), period=OuterRef("period_id"))
+    extended = Extension.objects.filter(
+        assignment=OuterRef("pk"), period=OuterRef("period_id"), status=ExtensionStatus.APPROVED
+    ).order_by("-decided_at", "-pk")
     return assignments.annotate(
         period_id=Subquery(current.values("pk")[:1]),
         period_label=Subquery(current.values("label")[:1]),
-        period_due_on=Subquery(current.values("due_on")[:1]),
+        # The due date that counts: the period's, or an approved extension's for this assignment.
+        period_due_on=Coalesce(Subquery(extended.values("new_due_on")[:1]), Subquery(current.values("due_on")[:1])),
         report_status=Subquery(report.values("status")[:1]),
         report_submitted_at=Subquery(report.values("submitted_at")[:1]),
         acknowledged=Exists(Acknowledgement.objects.filter(assignment=OuterRef("pk"))),
@@ -142,3 +155,39 @@ def workspace_rows(user, today: dt.date) -> QuerySet[Assignment]:
 def unacknowledged() -> QuerySet[Assignment]:
     """Assignments on open tasks nobody at the agency has acknowledged yet."""
     return Assignment.objects.filter(acknowledgement__isnull=True, task__status=TaskStatus.OPEN)
+
+
+def outstanding_reports(today: dt.date, *, due_from: dt.date | None = None, due_until: dt.date | None = None):
+    """Assignments × started periods whose report must be filed and has not reached the office,
+    annotated with ``period_id`` and the effective ``due_on`` (an approved extension counts).
+
+    Lead and responsible units always report; cooperating units where the plan's cycle says so.
+    ``due_from`` / ``due_until`` bound the period's own due date (an extension only moves it later).
+    """
+    plan = "task__section__part__plan"
+    latest_extension = Extension.objects.filter(
+        assignment=OuterRef("pk"), period=OuterRef("period_id"), status=ExtensionStatus.APPROVED
+    ).order_by("-decided_at", "-pk")
+    filed = ProgressReport.objects.filter(
+        assignment=OuterRef("pk"), period=OuterRef("period_id"), status__in=FILED_STATUSES
+    )
+    must_report = Q(role__in=[AssignmentRole.LEAD, AssignmentRole.RESPONSIBLE]) | Q(
+        role=AssignmentRole.COOPERATING, **{f"{plan}__cycle__cooperating_must_report": True}
+    )
+    window = Q(period_starts_on__lte=today)
+    if due_from is not None:
+        window &= Q(period_due_on__gte=due_from)
+    if due_until is not None:
+        window &= Q(period_due_on__lte=due_until)
+    return (
+        Assignment.objects.filter(must_report, task__status=TaskStatus.OPEN)
+        .annotate(
+            period_id=F(f"{plan}__periods__pk"),
+            period_starts_on=F(f"{plan}__periods__starts_on"),
+            period_due_on=F(f"{plan}__periods__due_on"),
+            period_label=F(f"{plan}__periods__label"),
+        )
+        .filter(window)
+        .annotate(due_on=Coalesce(Subquery(latest_extension.values("new_due_on")[:1]), F("period_due_on")))
+        .exclude(Exists(filed))
+    )

@@ -21,6 +21,7 @@ role meets it in the same state.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -43,8 +44,11 @@ from supervision.models import (
     Acknowledgement,
     Attachment,
     ClosingRequest,
+    Extension,
     LeaderComment,
     Notification,
+    ReportingCycle,
+    UrgeNotice,
 )
 from tasklist.models import Assignment, AssignmentRole, Plan
 from tests.conftest import JILIN, SUQIAN_FILE
@@ -109,6 +113,17 @@ MATRIX = [
     ("supervision:review_queue",      "POST", "accept in queue",  LOGIN,   403,     403,     403,     DONE,    403),
     ("supervision:closing_queue",     "GET",  "-",                LOGIN,   403,     403,     403,     200,     403),
     ("supervision:acknowledgements",  "GET",  "-",                LOGIN,   403,     403,     403,     200,     403),
+    # reporting cycles, extensions, the overdue list and urging
+    ("supervision:plan_cycle",        "GET",  "Suqian plan",      LOGIN,   403,     403,     403,     200,     403),
+    ("supervision:plan_cycle",        "POST", "set a cycle",      LOGIN,   403,     403,     403,     DONE,    403),
+    ("supervision:request_extension", "GET",  "ask extension",    405,     405,     405,     405,     405,     405),
+    ("supervision:request_extension", "POST", "ask extension",    LOGIN,   DONE,    404,     DONE,    403,     403),
+    ("supervision:extension_queue",   "GET",  "-",                LOGIN,   403,     403,     403,     200,     403),
+    ("supervision:decide_extension",  "GET",  "approve extension",405,     405,     405,     405,     405,     405),
+    ("supervision:decide_extension",  "POST", "approve extension",LOGIN,   403,     403,     403,     DONE,    403),
+    ("supervision:overdue_list",      "GET",  "-",                LOGIN,   403,     403,     403,     200,     403),
+    ("supervision:urge",              "GET",  "urge A",           405,     405,     405,     405,     405,     405),
+    ("supervision:urge",              "POST", "urge A",           LOGIN,   403,     403,     403,     DONE,    403),
     # notifications: one's own only
     ("supervision:notifications",     "GET",  "-",                LOGIN,   200,     200,     200,     200,     200),
     ("supervision:notifications",     "POST", "mark bob's read",  LOGIN,   DONE,    REFUSED, REFUSED, REFUSED, REFUSED),
@@ -202,6 +217,32 @@ CASES = {
         args=lambda w: [w.notification.pk],
         state=lambda w: _reload(w.notification).read_at,
     ),
+    "set a cycle": Case(
+        args=lambda w: [w.suqian.pk],
+        data=lambda w: {
+            "kind": "quarterly",
+            "due_rule": "days_after_end",
+            "due_value": 10,
+            "starts_on": w.period.starts_on.isoformat(),
+            "ends_on": w.period.due_on.isoformat(),
+            "milestones": "",
+        },
+        state=lambda w: ReportingCycle.objects.filter(plan=w.suqian).exists(),
+    ),
+    "ask extension": Case(
+        args=lambda w: [w.lead.pk, w.period.pk],
+        data=lambda w: {"new_due_on": (w.period.due_on + dt.timedelta(days=7)).isoformat(), "reason": "需要补充数据"},
+        state=lambda w: Extension.objects.filter(assignment=w.lead).count(),
+    ),
+    "approve extension": Case(
+        args=lambda w: [w.extension.pk],
+        data=lambda w: {"decision": "approve"},
+        state=lambda w: _reload(w.extension).status,
+    ),
+    "urge A": Case(
+        data=lambda w: {"assignment": [w.lead.pk], "message": "请抓紧报送。"},
+        state=lambda w: UrgeNotice.objects.count(),
+    ),
     "upload a plan": Case(
         data=lambda w: {"file": SimpleUploadedFile("plan.txt", SUQIAN_FILE.read_bytes())},
         state=lambda w: ImportSession.objects.count(),
@@ -248,6 +289,18 @@ def world(alice, leader, bob, charlie, hank, suqian, period, lead_assignment):
         assignment=second_lead, period=period, user=bob, data={"work_done": MARKER_2}, version=None
     )
     closing = actions.apply_to_close(second_lead.task, bob, "任务已完成。")
+    third_lead = (
+        Assignment.objects.filter(agency=agency_a, role=AssignmentRole.LEAD, task__section__part__plan=suqian)
+        .exclude(pk__in=[lead_assignment.pk, second_lead.pk])
+        .first()
+    )
+    extension = actions.request_extension(
+        assignment=third_lead,
+        period=period,
+        user=bob,
+        reason="数据尚未汇总",
+        new_due_on=period.due_on + dt.timedelta(days=5),
+    )
     session = import_actions.start_import(alice, filename="suqian.txt", data=SUQIAN_FILE.read_bytes(), overrides={})
     session = import_actions.build_preview(session.pk)
     assert session.status == ImportStatus.READY
@@ -262,6 +315,7 @@ def world(alice, leader, bob, charlie, hank, suqian, period, lead_assignment):
         attachment=report.attachments.get(),
         report_2=report_2,
         closing=closing,
+        extension=extension,
         notification=Notification.objects.get(recipient=bob, report=report),
         session=session,
     )

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Membership, MembershipRole
 from portal.roles import LEADER_GROUP, OFFICE_GROUP
-from supervision.models import ReportingPeriod
+from supervision.actions import set_cycle
 from tasklist.models import Plan
 
 SEEDS = Path(settings.BASE_DIR) / "fixtures"
@@ -40,21 +40,19 @@ ACCOUNTS = [
 ]
 
 
-def month_start(day: dt.date, months_back: int = 0) -> dt.date:
-    index = day.year * 12 + day.month - 1 - months_back
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def demo_periods(today: dt.date) -> list[tuple[str, dt.date, dt.date, dt.date]]:
-    """Last month and this month, each due on the 5th of the month after (按月报送)."""
-    periods = []
-    for back in (1, 0):
-        start = month_start(today, back)
-        following = month_start(start + dt.timedelta(days=32))
-        periods.append(
-            (f"{start.year}年{start.month}月", start, following - dt.timedelta(days=1), following.replace(day=5))
-        )
-    return periods
+def demo_cycle(today: dt.date) -> dict:
+    """Monthly reports due 5 days after each month, from the start of last month to the end of next year:
+    last month's reports are already overdue, so the first sweep has something to remind."""
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    return {
+        "kind": "monthly",
+        "due_rule": "days_after_end",
+        "due_value": 5,
+        "starts_on": last_month,
+        "ends_on": dt.date(today.year + 1, 12, 31),
+        "milestones": "",
+        "cooperating_must_report": False,
+    }
 
 
 class Command(BaseCommand):
@@ -69,20 +67,17 @@ class Command(BaseCommand):
         call_command("load_agencies", *map(str, DIRECTORIES), stdout=self.stdout)
         for plan in PLANS:
             call_command("import_tasklist", str(plan), stdout=self.stdout)
-        self.periods()
         passwords = self.accounts(Path(options["credentials"]))
+        self.cycles(get_user_model().objects.get(username="office"))
         self.stdout.write("\n演示账号 / Demo accounts (http://127.0.0.1:8000/):")
         for username, display, *_ in ACCOUNTS:
             self.stdout.write(f"  {username:<12} {passwords[username]:<20} {display}")
 
-    @transaction.atomic
-    def periods(self) -> None:
-        """Monthly reporting periods around today, so the workspace has something due (issue 5 adds cycles)."""
-        for plan in Plan.objects.all():
-            for label, starts_on, ends_on, due_on in demo_periods(timezone.localdate()):
-                ReportingPeriod.objects.get_or_create(
-                    plan=plan, starts_on=starts_on, defaults={"label": label, "ends_on": ends_on, "due_on": due_on}
-                )
+    def cycles(self, office) -> None:
+        """A reporting cycle for each plan that has none, set the way the office sets one."""
+        for plan in Plan.objects.filter(cycle__isnull=True):
+            _cycle, counts = set_cycle(plan, office, demo_cycle(timezone.localdate()))
+            self.stdout.write(f"{plan.doc_number}: {counts['added']} reporting periods")
 
     @transaction.atomic
     def accounts(self, path: Path) -> dict[str, str]:
@@ -92,6 +87,7 @@ class Command(BaseCommand):
             password = passwords.setdefault(username, secrets.token_urlsafe(9))
             user, _ = User.objects.get_or_create(username=username)
             user.first_name = display
+            user.email = f"{username}@demo.invalid"  # .invalid: never a real mailbox
             user.is_superuser = user.is_staff = superuser
             if groups == [OFFICE_GROUP]:
                 user.is_staff = True  # the office works in the admin too

@@ -1,0 +1,330 @@
+"""The reminder sweep (催办): find what is owed, then send each reminder exactly once.
+
+One sweep, run by the single Celery beat (or by ``manage.py send_reminders``), in two steps:
+
+1. **Plan.** One query lists the outstanding reports whose due date is near or past;
+   ``rules.reminder_steps`` says which reminders each is owed today; they are inserted with
+   ``ON CONFLICT DO NOTHING`` on the key (assignment, period, kind, sequence), so a second
+   sweep, or two at once, adds nothing.
+2. **Send.** One conditional UPDATE claims every pending reminder (and stale claims of a dead
+   run, and this run's own claims when Celery redelivers it) for this run: a row is claimed by
+   one run only. Claimed reminders are grouped into one digest per audience (an agency's
+   people, an agency's head, the office); each digest is sent and its reminders are marked
+   sent at once, so a run killed between two digests resends neither. A digest that fails is
+   put back to pending with the error and tried again by the next sweep; the others go on.
+
+SQL statements: a constant number for the whole sweep plus one per digest (its "sent" mark),
+however many assignments and reminders there are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, get_connection
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from agencies.models import Agency, Membership, MembershipRole
+from portal.roles import OFFICE_GROUP
+from supervision import rules, urging
+from supervision.models import (
+    Notification,
+    NotificationKind,
+    Reminder,
+    ReminderKind,
+    SendState,
+)
+from supervision.workspace import outstanding_reports
+
+logger = logging.getLogger(__name__)
+
+AGENCY, HEADS, OFFICE = "agency", "heads", "office"
+AUDIENCE = {
+    ReminderKind.DUE_SOON: AGENCY,
+    ReminderKind.OVERDUE: AGENCY,
+    ReminderKind.ESCALATION_HEAD: HEADS,
+    ReminderKind.ESCALATION_OFFICE: OFFICE,
+}
+
+
+@dataclass
+class SweepResult:
+    run_id: str
+    planned: int = 0  # new reminder rows
+    claimed: int = 0
+    sent: int = 0  # reminders marked sent
+    digests: int = 0  # e-mails sent
+    failed_digests: int = 0
+    notifications: int = 0
+    urges_retried: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------
+# 1. Plan
+# ---------------------------------------------------------------------------
+
+
+def outstanding(today: dt.date):
+    """Pairs owed a reminder today: due within REMINDER_DUE_SOON_DAYS or late, by at most
+    REMINDER_LOOKBACK_DAYS (older ones are left to the office's overdue list)."""
+    return outstanding_reports(
+        today,
+        due_from=today - dt.timedelta(days=settings.REMINDER_LOOKBACK_DAYS),
+        due_until=today + dt.timedelta(days=settings.REMINDER_DUE_SOON_DAYS),
+    ).values_list("pk", "period_id", "due_on")
+
+
+def owed_reminders(today: dt.date) -> list[Reminder]:
+    steps = {
+        "soon_days": settings.REMINDER_DUE_SOON_DAYS,
+        "repeat_days": settings.REMINDER_REPEAT_DAYS,
+        "escalate_days": settings.REMINDER_ESCALATE_DAYS,
+    }
+    return [
+        Reminder(assignment_id=assignment_id, period_id=period_id, kind=kind, sequence=sequence, due_on=due_on)
+        for assignment_id, period_id, due_on in outstanding(today)
+        for kind, sequence in rules.reminder_steps(due_on, today, **steps)
+    ]
+
+
+def plan_reminders(today: dt.date) -> int:
+    """Insert the reminders owed today; existing keys are left alone. Returns how many are new."""
+    owed = owed_reminders(today)
+    before = Reminder.objects.count()
+    Reminder.objects.bulk_create(owed, ignore_conflicts=True)
+    return Reminder.objects.count() - before
+
+
+# ---------------------------------------------------------------------------
+# 2. Send
+# ---------------------------------------------------------------------------
+
+
+def claim(run_id: str, now: dt.datetime) -> int:
+    """Claim, in one statement, what this run will send: pending rows, stale claims of a run that
+    died, and rows this run claimed before it was redelivered."""
+    stale = now - dt.timedelta(minutes=settings.REMINDER_CLAIM_TIMEOUT_MINUTES)
+    claimable = Q(state=SendState.PENDING) | Q(state=SendState.SENDING) & (
+        Q(claimed_at__lt=stale) | Q(claimed_by=run_id)
+    )
+    return Reminder.objects.filter(claimable).update(state=SendState.SENDING, claimed_by=run_id, claimed_at=now)
+
+
+@dataclass
+class Digest:
+    audience: str
+    agency: Agency | None
+    reminders: list[Reminder]
+    addresses: list[str] = field(default_factory=list)
+    users: list[int] = field(default_factory=list)
+
+
+def _digests(run_id: str) -> list[Digest]:
+    claimed = list(
+        Reminder.objects.filter(state=SendState.SENDING, claimed_by=run_id)
+        .select_related("assignment__agency", "assignment__task__section__part__plan", "period")
+        .order_by("assignment__agency__sort_order", "period__due_on", "assignment__task__order", "kind")
+    )
+    groups: dict[tuple, Digest] = {}
+    for reminder in claimed:
+        audience = AUDIENCE[reminder.kind]
+        agency = None if audience == OFFICE else reminder.assignment.agency
+        key = (audience, agency.pk if agency else None)
+        groups.setdefault(key, Digest(audience, agency, [])).reminders.append(reminder)
+    _address(list(groups.values()))
+    return list(groups.values())
+
+
+def _address(digests: list[Digest]) -> None:
+    """Fill each digest's e-mail addresses and portal users, in two queries for all of them."""
+    agency_ids = {d.agency.pk for d in digests if d.agency is not None}
+    members = defaultdict(list)
+    for agency_id, role, user_id, email in Membership.objects.filter(
+        agency_id__in=agency_ids, user__is_active=True
+    ).values_list("agency_id", "role", "user_id", "user__email"):
+        members[agency_id].append((role, user_id, email))
+    office = []
+    if any(d.audience == OFFICE for d in digests):
+        office = list(
+            get_user_model()
+            .objects.filter(groups__name=OFFICE_GROUP, is_active=True)
+            .values_list("pk", "email")
+            .distinct()
+        )
+    for digest in digests:
+        if digest.audience == OFFICE:
+            people = office
+        else:
+            people = [
+                (user_id, email)
+                for role, user_id, email in members[digest.agency.pk]
+                if digest.audience == AGENCY or role == MembershipRole.HEAD
+            ]
+        digest.users = sorted({user_id for user_id, _ in people})
+        addresses = {email.strip().lower() for _, email in people if email and email.strip()}
+        # The agency's own mailbox hears about its reports, and stands in for a head with no account.
+        if digest.audience == AGENCY or (digest.audience == HEADS and not digest.users):
+            addresses |= {email.lower() for email in digest.agency.email_list()}
+        digest.addresses = sorted(addresses)
+
+
+def _link(path: str) -> str:
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def _item_line(reminder: Reminder, today: dt.date) -> str:
+    task = reminder.assignment.task
+    plan = task.section.part.plan
+    late_by = (today - reminder.due_on).days
+    when = (
+        _("overdue by %(days)d days") % {"days": late_by}
+        if late_by > 0
+        else _("due in %(days)d days") % {"days": -late_by}
+        if late_by < 0
+        else _("due today")
+    )
+    number = _("No. %(number)s ") % {"number": task.number} if task.number is not None else ""
+    url = _link(reverse("supervision:report", args=[reminder.assignment_id, reminder.period_id]))
+    lines = [
+        f"· {plan.doc_number} {number}{task.content[:60]}",
+        "  "
+        + _("%(agency)s (%(role)s) · %(period)s · due %(due)s, %(when)s")
+        % {
+            "agency": reminder.assignment.display_name,
+            "role": reminder.assignment.badge,
+            "period": reminder.period.label,
+            "due": reminder.due_on.isoformat(),
+            "when": when,
+        },
+        f"  {url}",
+    ]
+    return "\n".join(lines)
+
+
+def compose(digest: Digest, today: dt.date) -> EmailMessage:
+    items = "\n\n".join(_item_line(r, today) for r in digest.reminders)
+    count = len(digest.reminders)
+    if digest.audience == OFFICE:
+        subject = _("【催办】%(count)d reports are more than %(days)d days overdue")
+        intro = _("These progress reports are more than %(days)d days overdue:")
+    elif digest.audience == HEADS:
+        subject = _("【催办】%(agency)s: %(count)d reports are more than %(days)d days overdue")
+        intro = _("Your agency's progress reports below are more than %(days)d days overdue; please see to them:")
+    else:
+        subject = _("【催办】%(agency)s: %(count)d progress reports to file")
+        intro = _("The progress reports below are due soon or overdue. Please file them in the portal:")
+    values = {
+        "count": count,
+        "days": settings.REMINDER_ESCALATE_DAYS,
+        "agency": digest.agency.name if digest.agency else "",
+    }
+    body = "\n\n".join(
+        [
+            intro % values,
+            items,
+            _("My tasks: %(url)s") % {"url": _link(reverse("supervision:workspace"))},
+            _("This reminder was sent by the task-supervision portal on %(date)s.") % {"date": today.isoformat()},
+        ]
+    )
+    return EmailMessage(subject % values, body, settings.DEFAULT_FROM_EMAIL, digest.addresses)
+
+
+def _notify(digests: list[Digest], run_id: str) -> int:
+    """One portal notification per person per digest, the first time its reminders are handled."""
+    rows, ids = [], []
+    for digest in digests:
+        fresh = [r for r in digest.reminders if not r.notified]
+        if not fresh:
+            continue
+        ids += [r.pk for r in fresh]
+        note = _("%(count)d progress reports are due soon or overdue.") % {"count": len(fresh)}
+        rows += [
+            Notification(recipient_id=user_id, kind=NotificationKind.REMINDER, note=note) for user_id in digest.users
+        ]
+    if ids:
+        Notification.objects.bulk_create(rows)
+        Reminder.objects.filter(pk__in=ids, claimed_by=run_id).update(notified=True)
+    return len(rows)
+
+
+def _mark_sent(digest: Digest, run_id: str, now: dt.datetime, note: str = "") -> int:
+    return Reminder.objects.filter(pk__in=[r.pk for r in digest.reminders], claimed_by=run_id).update(
+        state=SendState.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=note
+    )
+
+
+def _mark_failed(digest: Digest, run_id: str, error: Exception) -> None:
+    """Back to pending for the next sweep, or failed after the last attempt; the error is kept."""
+    ids = [r.pk for r in digest.reminders]
+    message = f"{type(error).__name__}: {error}"[:2000]
+    mine = Reminder.objects.filter(pk__in=ids, claimed_by=run_id)
+    mine.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS - 1).update(
+        state=SendState.FAILED, attempts=F("attempts") + 1, last_error=message, claimed_by=""
+    )
+    mine.update(state=SendState.PENDING, attempts=F("attempts") + 1, last_error=message, claimed_by="")
+
+
+def send_claimed(run_id: str, now: dt.datetime, result: SweepResult) -> None:
+    today = timezone.localdate(now)
+    digests = _digests(run_id)
+    result.claimed = sum(len(d.reminders) for d in digests)
+    result.notifications = _notify(digests, run_id)
+    connection = get_connection(fail_silently=False)
+    interval = settings.REMINDER_SEND_INTERVAL_SECONDS
+    with translation.override(settings.LANGUAGE_CODE):
+        for index, digest in enumerate(digests):
+            if not digest.addresses:
+                # Nobody to e-mail: the portal notification is the reminder.
+                result.sent += _mark_sent(digest, run_id, now, note=_("no e-mail address; notified in the portal"))
+                continue
+            if index and interval:
+                time.sleep(interval)  # SMTP servers of government mail systems limit the rate
+            try:
+                connection.send_messages([compose(digest, today)])
+            except Exception as error:  # any failure of one digest must not stop the others
+                logger.warning("reminder digest to %s failed: %s", digest.addresses, error)
+                _mark_failed(digest, run_id, error)
+                result.failed_digests += 1
+                result.errors.append(f"{', '.join(digest.addresses)}: {error}")
+                connection.close()  # a broken connection is reopened for the next digest
+                continue
+            result.sent += _mark_sent(digest, run_id, now)
+            result.digests += 1
+    connection.close()
+
+
+def sweep(*, run_id: str | None = None, now: dt.datetime | None = None) -> SweepResult:
+    """Plan today's reminders and send everything claimable. Safe to run twice, or twice at once."""
+    now = now or timezone.now()
+    result = SweepResult(run_id=run_id or uuid.uuid4().hex)
+    result.planned = plan_reminders(timezone.localdate(now))
+    claim(result.run_id, now)
+    send_claimed(result.run_id, now, result)
+    result.urges_retried = urging.retry_pending()
+    logger.info(
+        "reminder sweep %s: %d new, %d sent in %d digests, %d digests failed",
+        result.run_id, result.planned, result.sent, result.digests, result.failed_digests,
+    )  # fmt: skip
+    return result
+
+
+def preview(today: dt.date) -> list[Reminder]:
+    """What a sweep would add today (for --dry-run): owed reminders whose key does not exist yet."""
+    owed = owed_reminders(today)
+    existing = set(
+        Reminder.objects.filter(assignment_id__in={r.assignment_id for r in owed}).values_list(
+            "assignment_id", "period_id", "kind", "sequence"
+        )
+    )
+    return [r for r in owed if (r.assignment_id, r.period_id, r.kind, r.sequence) not in existing]
