@@ -675,8 +675,8 @@ def mark_read(user, ids: Iterable[int] | None = None) -> int:
 
 @transaction.atomic
 def set_cycle(plan, user, data: dict) -> tuple[ReportingCycle, dict[str, int]]:
-    """Save the plan's cycle and bring its periods in line: missing periods are added; periods the
-    new cycle no longer has are removed unless reports were filed for them (those are kept)."""
+    """Save the plan's cycle and bring its periods in line with it: missing periods are added,
+    others re-dated or removed, except periods reports were filed for, which stay as they are."""
     _require_office(user)
     cycle = ReportingCycle.objects.select_for_update().filter(plan=plan).first() or ReportingCycle(plan=plan)
     fields = ("kind", "due_rule", "due_value", "starts_on", "ends_on", "milestones", "cooperating_must_report")
@@ -692,20 +692,27 @@ def set_cycle(plan, user, data: dict) -> tuple[ReportingCycle, dict[str, int]]:
         cycle.kind, cycle.starts_on, cycle.ends_on, cycle.due_rule, cycle.due_value, cycle.milestone_dates()
     )
     existing = {p.starts_on: p for p in ReportingPeriod.objects.select_for_update().filter(plan=plan)}
-    wanted = {spec.starts_on for spec in specs}
-    counts = {"added": 0, "kept": 0, "removed": 0, "kept_with_reports": 0}
+    with_reports = set(
+        ProgressReport.objects.filter(period__plan=plan).values_list("period__starts_on", flat=True).distinct()
+    )
+    counts = {"added": 0, "updated": 0, "kept": 0, "removed": 0, "kept_with_reports": 0}
     for spec in specs:
-        if spec.starts_on in existing:
-            counts["kept"] += 1  # an existing period keeps its dates, which the office may have edited
-            continue
-        ReportingPeriod.objects.create(
-            plan=plan, label=spec.label, starts_on=spec.starts_on, ends_on=spec.ends_on, due_on=spec.due_on
-        )
-        counts["added"] += 1
-    for starts_on, period in existing.items():
-        if starts_on in wanted:
-            continue
-        if period.reports.exists():
+        period = existing.pop(spec.starts_on, None)
+        if period is None:
+            ReportingPeriod.objects.create(
+                plan=plan, label=spec.label, starts_on=spec.starts_on, ends_on=spec.ends_on, due_on=spec.due_on
+            )
+            counts["added"] += 1
+        elif spec.starts_on in with_reports:
+            counts["kept_with_reports"] += 1  # reports were filed against its dates: they stay
+        elif (period.label, period.ends_on, period.due_on) != (spec.label, spec.ends_on, spec.due_on):
+            period.label, period.ends_on, period.due_on = spec.label, spec.ends_on, spec.due_on
+            period.save()
+            counts["updated"] += 1
+        else:
+            counts["kept"] += 1
+    for starts_on, period in existing.items():  # periods the new cycle does not have
+        if starts_on in with_reports:
             counts["kept_with_reports"] += 1
         else:
             period.delete()

@@ -544,8 +544,9 @@ def plan_cycle(request, pk: int):
                 messages.success(
                     request,
                     _(
-                        "Cycle saved: %(added)d periods added, %(kept)d kept, %(removed)d removed, "
-                        "%(kept_with_reports)d kept because reports were filed for them."
+                        "Cycle saved: %(added)d periods added, %(updated)d re-dated, %(kept)d unchanged, "
+                        "%(removed)d removed, %(kept_with_reports)d kept as they were because reports were filed "
+                        "for them."
                     )
                     % counts,
                 )
