@@ -93,3 +93,10 @@ def reminder_steps(
     if late_by >= escalate_days:
         steps += [(ESCALATION_HEAD, 0), (ESCALATION_OFFICE, 0)]
     return steps
+
+
+def days_past_deadline(deadline: dt.date | None, today: dt.date, closed: bool = False) -> int:
+    """How many days an open task is past its own deadline (完成时限); 0 when it is not."""
+    if deadline is None or closed:
+        return 0
+    return max((today - deadline).days, 0)

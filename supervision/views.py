@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from agencies.models import Agency, MembershipRole
 from portal.decorators import office_required
 from portal.roles import is_office, sees_everything
-from supervision import actions
+from supervision import actions, rules
 from supervision.forms import ClosingForm, CommentForm, CycleForm, ExtensionForm, ReasonForm, ReportForm
 from supervision.models import (
     FILED_STATUSES,
@@ -76,6 +76,7 @@ def workspace(request):
     shown = list(filterset.qs if filterset.is_bound and filterset.is_valid() else rows)
     for row in shown:
         row.light = light_of(row, today)
+        row.past_deadline = rules.days_past_deadline(row.task.due_on, today, row.task.status == TaskStatus.CLOSED)
     head_of = [pk for pk, role in actions.memberships(request.user).items() if role == MembershipRole.HEAD]
     awaiting_head = (
         ProgressReport.objects.filter(assignment__agency__in=head_of, status=ReportStatus.HEAD_REVIEW)
@@ -89,6 +90,7 @@ def workspace(request):
             "filter": filterset,
             "groups": grouped(shown),
             "row_count": len(shown),
+            "past_deadline_count": len({row.task_id for row in shown if row.past_deadline}),
             "agencies": Agency.objects.visible_to(request.user) if not sees_everything(request.user) else [],
             "awaiting_head": awaiting_head,
             "today": today,
@@ -142,6 +144,7 @@ def task_detail(request, pk: int):
     )
     context = {
         "task": task,
+        "past_deadline": rules.days_past_deadline(task.due_on, today, task.status == TaskStatus.CLOSED),
         "plan": plan,
         "assignments": assignments,
         "reports": reports,

@@ -141,3 +141,12 @@ def test_milestone_periods_are_due_on_their_deadlines():
 def test_due_date_rules_across_the_year_end():
     assert due_date(dt.date(2021, 12, 31), "days_after_end", 5) == dt.date(2022, 1, 5)
     assert due_date(dt.date(2021, 12, 31), "day_of_next_month", 28) == dt.date(2022, 1, 28)
+
+
+def test_days_past_a_tasks_own_deadline():
+    from supervision.rules import days_past_deadline
+
+    assert days_past_deadline(DUE, DUE) == 0
+    assert days_past_deadline(DUE, NEXT_DAY) == 1
+    assert days_past_deadline(DUE, NEXT_DAY, closed=True) == 0
+    assert days_past_deadline(None, NEXT_DAY) == 0

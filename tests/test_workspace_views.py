@@ -366,3 +366,16 @@ def test_pages_make_the_same_number_of_queries_for_few_and_many_rows(bob, charli
     for assignment in held[1:]:
         actions.submit_report(assignment=assignment, period=period, user=bob, data={"work_done": "x"}, version=0)
     assert _queries(office, queue) == one
+
+
+def test_a_task_past_its_own_deadline_is_shown_and_counted(bob_client, lead_assignment):
+    task = lead_assignment.task
+    task.deadline_text = "2021年底前"
+    task.due_on = dt.date(2021, 12, 31)
+    task.save()
+    page = bob_client.get(reverse("supervision:workspace"))
+    assert page.context["past_deadline_count"] == 1
+    assert "2021年底前" in page.content.decode()
+    detail = bob_client.get(reverse("supervision:task", args=[task.pk]))
+    assert detail.context["past_deadline"] > 1000
+    assert 'data-testid="past-deadline"' in detail.content.decode()
