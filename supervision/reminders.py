@@ -279,10 +279,10 @@ def send_claimed(run_id: str, now: dt.datetime, result: SweepResult) -> None:
     today = timezone.localdate(now)
     digests = _digests(run_id)
     result.claimed = sum(len(d.reminders) for d in digests)
-    result.notifications = _notify(digests, run_id)
     connection = get_connection(fail_silently=False)
     interval = settings.REMINDER_SEND_INTERVAL_SECONDS
     with translation.override(settings.LANGUAGE_CODE):
+        result.notifications = _notify(digests, run_id)
         for index, digest in enumerate(digests):
             if not digest.addresses:
                 # Nobody to e-mail: the portal notification is the reminder.
