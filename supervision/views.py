@@ -347,6 +347,7 @@ def report(request, assignment_pk: int, period_pk: int):
     else:
         form = None
 
+    due_on = actions.effective_due(assignment, period)
     context = {
         "assignment": assignment,
         "period": period,
@@ -366,12 +367,16 @@ def report(request, assignment_pk: int, period_pk: int):
             "-starts_on"
         ),
         "reason_form": ReasonForm(),
-        "due_on": actions.effective_due(assignment, period),
+        "due_on": due_on,
         "extensions": Extension.objects.visible_to(request.user)
         .filter(assignment=assignment, period=period)
         .select_related("requested_by", "decided_by"),
+        # Asked for before the due date only (the action refuses later requests too).
         "extension_form": ExtensionForm()
-        if may_file and task.status == TaskStatus.OPEN and (report is None or report.status not in FILED_STATUSES)
+        if may_file
+        and task.status == TaskStatus.OPEN
+        and timezone.localdate() <= due_on
+        and (report is None or report.status not in FILED_STATUSES)
         else None,
     }
     return render(request, "supervision/report.html", context)

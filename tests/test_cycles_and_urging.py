@@ -228,3 +228,11 @@ def test_urging_a_task_the_agency_does_not_hold_is_refused(alice, lead_assignmen
 def test_staff_cannot_urge(bob, lead_assignment):
     response = client_for(bob).post(reverse("supervision:urge"), {"assignment": [lead_assignment.pk]})
     assert response.status_code == 403 and not UrgeNotice.objects.exists()
+
+
+def test_the_extension_form_is_offered_only_before_the_due_date(bob, lead_assignment, period, late_period):
+    staff = client_for(bob)
+    before = staff.get(reverse("supervision:report", args=[lead_assignment.pk, period.pk]))
+    after = staff.get(reverse("supervision:report", args=[lead_assignment.pk, late_period.pk]))
+    assert before.context["extension_form"] is not None
+    assert after.context["extension_form"] is None
