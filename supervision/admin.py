@@ -6,11 +6,15 @@ from supervision.models import (
     Attachment,
     AuditEvent,
     ClosingRequest,
+    Extension,
     LeaderComment,
     Notification,
     ProgressReport,
+    Reminder,
+    ReportingCycle,
     ReportingPeriod,
     TaskTarget,
+    UrgeNotice,
 )
 
 
@@ -100,3 +104,36 @@ class AuditEventAdmin(RecordAdmin):
     search_fields = ["action", "actor__username", "agency__name", "object_id"]
     list_select_related = ["actor", "agency", "task"]
     date_hierarchy = "at"
+
+
+@admin.register(ReportingCycle)
+class ReportingCycleAdmin(RecordAdmin, SimpleHistoryAdmin):
+    """Set on the plan's cycle page, which also generates the periods; shown here."""
+
+    list_display = ["plan", "kind", "due_rule", "due_value", "starts_on", "ends_on", "cooperating_must_report"]
+    list_filter = ["kind", "due_rule"]
+    search_fields = ["plan__doc_number", "plan__title"]
+
+
+@admin.register(Extension)
+class ExtensionAdmin(RecordAdmin):
+    list_display = ["assignment", "period", "new_due_on", "status", "requested_at", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["assignment__agency__name", "reason"]
+    list_select_related = ["assignment__agency", "assignment__task", "period"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(RecordAdmin):
+    list_display = ["assignment", "period", "kind", "sequence", "state", "attempts", "sent_at", "last_error"]
+    list_filter = ["state", "kind"]
+    search_fields = ["assignment__agency__name", "last_error"]
+    list_select_related = ["assignment__agency", "assignment__task", "period"]
+
+
+@admin.register(UrgeNotice)
+class UrgeNoticeAdmin(RecordAdmin):
+    list_display = ["agency", "created_at", "created_by", "state", "sent_at", "last_error"]
+    list_filter = ["state"]
+    search_fields = ["agency__name", "message"]
+    list_select_related = ["agency", "created_by"]

@@ -13,8 +13,14 @@ One sweep, run by the single Celery beat (or by ``manage.py send_reminders``), i
    sent at once, so a run killed between two digests resends neither. A digest that fails is
    put back to pending with the error and tried again by the next sweep; the others go on.
 
+A sweep slower than REMINDER_CLAIM_TIMEOUT_MINUTES (many digests, a send interval) holds claims
+that a later sweep reads as a dead run's and takes over; so once its claims are half that old,
+each digest's claim is checked and renewed just before it is e-mailed, and a digest another run
+has taken is left to that run.
+
 SQL statements: a constant number for the whole sweep plus one per digest (its "sent" mark),
-however many assignments and reminders there are.
+however many assignments and reminders there are; a sweep still sending after half the claim
+timeout adds one per e-mailed digest from then on (its claim checked and renewed).
 """
 
 from __future__ import annotations
@@ -242,19 +248,21 @@ def compose(digest: Digest, today: dt.date) -> EmailMessage:
 
 def _notify(digests: list[Digest], run_id: str) -> int:
     """One portal notification per person per digest, the first time its reminders are handled."""
-    rows, ids = [], []
+    rows, fresh_count = [], 0
     for digest in digests:
         fresh = [r for r in digest.reminders if not r.notified]
         if not fresh:
             continue
-        ids += [r.pk for r in fresh]
+        fresh_count += len(fresh)
         note = _("%(count)d progress reports are due soon or overdue.") % {"count": len(fresh)}
         rows += [
             Notification(recipient_id=user_id, kind=NotificationKind.REMINDER, note=note) for user_id in digest.users
         ]
-    if ids:
+    if fresh_count:
         Notification.objects.bulk_create(rows)
-        Reminder.objects.filter(pk__in=ids, claimed_by=run_id).update(notified=True)
+        # The digests hold every reminder this run claimed, so "claimed by this run and not yet
+        # notified" is exactly the fresh ones: no list of ids (one per reminder) in the statement.
+        Reminder.objects.filter(state=SendState.SENDING, claimed_by=run_id, notified=False).update(notified=True)
     return len(rows)
 
 
@@ -262,6 +270,16 @@ def _mark_sent(digest: Digest, run_id: str, now: dt.datetime, note: str = "") ->
     return Reminder.objects.filter(pk__in=[r.pk for r in digest.reminders], claimed_by=run_id).update(
         state=SendState.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=note
     )
+
+
+def _renew(digest: Digest, run_id: str) -> bool:
+    """Is the digest still wholly this run's? Renews its claim if so (one statement). Needed only
+    once the claim is half the timeout old: a younger one cannot be taken before its send is done."""
+    ids = [r.pk for r in digest.reminders]
+    renewed = Reminder.objects.filter(pk__in=ids, state=SendState.SENDING, claimed_by=run_id).update(
+        claimed_at=timezone.now()
+    )
+    return renewed == len(ids)
 
 
 def _mark_failed(digest: Digest, run_id: str, error: Exception) -> None:
@@ -281,6 +299,7 @@ def send_claimed(run_id: str, now: dt.datetime, result: SweepResult) -> None:
     result.claimed = sum(len(d.reminders) for d in digests)
     connection = get_connection(fail_silently=False)
     interval = settings.REMINDER_SEND_INTERVAL_SECONDS
+    renew_after = dt.timedelta(minutes=settings.REMINDER_CLAIM_TIMEOUT_MINUTES) / 2
     with translation.override(settings.LANGUAGE_CODE):
         result.notifications = _notify(digests, run_id)
         for index, digest in enumerate(digests):
@@ -290,6 +309,10 @@ def send_claimed(run_id: str, now: dt.datetime, result: SweepResult) -> None:
                 continue
             if index and interval:
                 time.sleep(interval)  # SMTP servers of government mail systems limit the rate
+            if timezone.now() - now >= renew_after and not _renew(digest, run_id):
+                # This run was so slow that a later sweep took the claim as stale: it sends the digest.
+                logger.warning("reminder digest to %s left to the run that took it over", digest.addresses)
+                continue
             try:
                 connection.send_messages([compose(digest, today)])
             except Exception as error:  # any failure of one digest must not stop the others

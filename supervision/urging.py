@@ -68,9 +68,12 @@ def compose(notice: UrgeNotice, addresses: list[str]) -> EmailMessage:
 
 
 def retry_pending() -> int:
-    """Notices a failed send left pending: the sweep tries them again."""
+    """Notices a failed send left pending, and those a dead run left claimed past the claim
+    timeout (its process was killed mid-send and nothing redelivers it): the sweep tries them again."""
+    stale = timezone.now() - dt.timedelta(minutes=settings.REMINDER_CLAIM_TIMEOUT_MINUTES)
+    waiting = Q(state=SendState.PENDING) | Q(state=SendState.SENDING, claimed_at__lt=stale)
     count = 0
-    for pk in UrgeNotice.objects.filter(state=SendState.PENDING).values_list("pk", flat=True):
+    for pk in UrgeNotice.objects.filter(waiting).values_list("pk", flat=True):
         send_notice(pk, run_id=f"retry-{pk}-{timezone.now().timestamp()}")
         count += 1
     return count

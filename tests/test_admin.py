@@ -24,6 +24,10 @@ RECORDS = {
     "supervision.ClosingRequest",
     "supervision.Notification",
     "supervision.AuditEvent",
+    "supervision.ReportingCycle",
+    "supervision.Extension",
+    "supervision.Reminder",
+    "supervision.UrgeNotice",
 }
 MODELS = [model for model in admin.site._registry if model._meta.app_label in PROJECT_APPS]
 
