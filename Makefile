@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-sqlite test-postgres lint lock clean bench-import
+.PHONY: setup run test test-sqlite test-postgres lint lock clean bench-import bench-reminders
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ lint: $(STAMP)
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
 bench-import: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.import_export
+
+## bench-reminders: one reminder sweep over 6,000 and 60,000 assignments on PostgreSQL (docs/benchmarks.md).
+bench-reminders: setup
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.reminders
 
 ## lock: regenerate the pinned requirements from requirements/*.in (needs uv).
 lock:
