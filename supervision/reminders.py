@@ -219,31 +219,38 @@ def _item_line(reminder: Reminder, today: dt.date) -> str:
 
 
 def compose(digest: Digest, today: dt.date) -> EmailMessage:
-    items = "\n\n".join(_item_line(r, today) for r in digest.reminders)
+    """The digest's e-mail. It lists at most REMINDER_DIGEST_MAX_ITEMS items, then says how many
+    more there are and links to the full list: the office's digest for a large plan would otherwise
+    outgrow what mail servers accept (Postfix refuses 10 MB by default)."""
+    limit = settings.REMINDER_DIGEST_MAX_ITEMS
+    shown = digest.reminders[:limit]
+    items = "\n\n".join(_item_line(r, today) for r in shown)
     count = len(digest.reminders)
     if digest.audience == OFFICE:
         subject = _("【催办】%(count)d reports are more than %(days)d days overdue")
         intro = _("These progress reports are more than %(days)d days overdue:")
+        full_list = reverse("supervision:overdue_list")
     elif digest.audience == HEADS:
         subject = _("【催办】%(agency)s: %(count)d reports are more than %(days)d days overdue")
         intro = _("Your agency's progress reports below are more than %(days)d days overdue; please see to them:")
+        full_list = reverse("supervision:workspace") + "?overdue=on"
     else:
         subject = _("【催办】%(agency)s: %(count)d progress reports to file")
         intro = _("The progress reports below are due soon or overdue. Please file them in the portal:")
+        full_list = reverse("supervision:workspace")
     values = {
         "count": count,
         "days": settings.REMINDER_ESCALATE_DAYS,
         "agency": digest.agency.name if digest.agency else "",
     }
-    body = "\n\n".join(
-        [
-            intro % values,
-            items,
-            _("My tasks: %(url)s") % {"url": _link(reverse("supervision:workspace"))},
-            _("This reminder was sent by the task-supervision portal on %(date)s.") % {"date": today.isoformat()},
-        ]
-    )
-    return EmailMessage(subject % values, body, settings.DEFAULT_FROM_EMAIL, digest.addresses)
+    parts = [intro % values, items]
+    if count > len(shown):
+        parts.append(_("… and %(more)d more: %(url)s") % {"more": count - len(shown), "url": _link(full_list)})
+    parts += [
+        _("My tasks: %(url)s") % {"url": _link(reverse("supervision:workspace"))},
+        _("This reminder was sent by the task-supervision portal on %(date)s.") % {"date": today.isoformat()},
+    ]
+    return EmailMessage(subject % values, "\n\n".join(parts), settings.DEFAULT_FROM_EMAIL, digest.addresses)
 
 
 def _notify(digests: list[Digest], run_id: str) -> int:

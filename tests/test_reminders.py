@@ -191,3 +191,14 @@ def test_digest_is_in_chinese_with_links(people, late_period, lead_assignment, s
     assert message.subject.startswith("【催办】")
     assert "逾期" in message.body
     assert f"https://duban.example.org/reports/{lead_assignment.pk}/{late_period.pk}/" in message.body
+
+
+def test_a_long_digest_lists_the_first_items_and_links_to_the_rest(people, late_period, settings):
+    settings.REMINDER_DIGEST_MAX_ITEMS = 5
+    reminders.sweep()
+    office = next(m for m in mail.outbox if m.to == ["alice@example.org"])
+    total = Reminder.objects.filter(kind=ReminderKind.ESCALATION_OFFICE).count()
+    assert total > 5
+    assert office.body.count("/reports/") == 5
+    assert f"另有 {total - 5} 项" in office.body and "/review/overdue/" in office.body
+    assert f"{total} 份" in office.subject  # the subject still counts them all
