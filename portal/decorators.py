@@ -19,3 +19,17 @@ def office_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def overseer_required(view):
+    """Dashboards: the office and leaders read them; others logged in get 403."""
+    from portal.roles import sees_everything
+
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not sees_everything(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped

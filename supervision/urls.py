@@ -1,6 +1,6 @@
 from django.urls import path
 
-from supervision import views
+from supervision import dashboard, views
 
 app_name = "supervision"
 
@@ -24,6 +24,8 @@ urlpatterns = [
     path("extensions/<int:pk>/decide/", views.decide_extension, name="decide_extension"),
     path("review/overdue/", views.overdue_list, name="overdue_list"),
     path("urge/", views.urge, name="urge"),
+    path("dashboard/plans/<int:pk>/", dashboard.plan_dashboard, name="dashboard"),
+    path("dashboard/plans/<int:pk>/reports/", dashboard.dashboard_reports, name="dashboard_reports"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/open/", views.open_notification, name="open_notification"),
 ]

@@ -124,6 +124,9 @@ MATRIX = [
     ("supervision:overdue_list",      "GET",  "-",                LOGIN,   403,     403,     403,     200,     403),
     ("supervision:urge",              "GET",  "urge A",           405,     405,     405,     405,     405,     405),
     ("supervision:urge",              "POST", "urge A",           LOGIN,   403,     403,     403,     DONE,    403),
+    # dashboards: the office and leaders
+    ("supervision:dashboard",         "GET",  "Suqian plan",      LOGIN,   403,     403,     403,     200,     200),
+    ("supervision:dashboard_reports", "GET",  "Suqian plan",      LOGIN,   403,     403,     403,     200,     200),
     # notifications: one's own only
     ("supervision:notifications",     "GET",  "-",                LOGIN,   200,     200,     200,     200,     200),
     ("supervision:notifications",     "POST", "mark bob's read",  LOGIN,   DONE,    REFUSED, REFUSED, REFUSED, REFUSED),

@@ -55,3 +55,8 @@ def person(user) -> str:
     if user is None:
         return "—"
     return user.get_full_name() or user.get_username()
+
+
+@register.simple_tag
+def dict_get(mapping: dict, key):
+    return mapping.get(key, "")

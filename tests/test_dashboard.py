@@ -1,0 +1,122 @@
+"""The plan dashboard: every number is a link to a list of exactly that many rows; queries stay flat."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from supervision import actions, metrics
+from supervision.models import ReportingPeriod
+from tasklist.models import Assignment, TaskStatus
+
+LINK = re.compile(r'href="(/dashboard/plans/[^"]+)"(?: data-testid="[^"]+")? data-count="(\d+)"')
+ROW_COUNT = re.compile(r'data-testid="row-count" data-count="(\d+)"')
+
+
+@pytest.fixture
+def busy_period(suqian, bob, carol, charlie, alice, lead_assignment, coop_assignment):
+    """A period due 3 days ago with every state present: on time, late, missing, closed, extended."""
+    today = timezone.localdate()
+    period = ReportingPeriod.objects.create(
+        plan=suqian,
+        label="上月",
+        starts_on=today - dt.timedelta(days=40),
+        ends_on=today - dt.timedelta(days=10),
+        due_on=today - dt.timedelta(days=3),
+    )
+    bobs = list(Assignment.objects.filter(agency__memberships__user=bob, role="lead", task__section__part__plan=suqian))
+    actions.submit_report(assignment=bobs[0], period=period, user=bob, data={"work_done": "按时"}, version=0)
+    late = actions.submit_report(assignment=bobs[1], period=period, user=bob, data={"work_done": "迟报"}, version=0)
+    late.submitted_at = timezone.now()  # today, after the due day
+    late.save()
+    earlier = period.due_on - dt.timedelta(days=1)
+    on_time = actions.submit_report(assignment=bobs[2], period=period, user=bob, data={"work_done": "按时"}, version=0)
+    on_time.submitted_at = timezone.make_aware(dt.datetime.combine(earlier, dt.time(23, 59)))
+    on_time.save()
+    first = bobs[0].reports.get(period=period)
+    first.submitted_at = on_time.submitted_at
+    first.save()
+    closed = bobs[3].task
+    closed.status = TaskStatus.CLOSED
+    closed.save()
+    return period
+
+
+def links_of(client, url):
+    page = client.get(url)
+    assert page.status_code == 200
+    return [(href.replace("&amp;", "&"), int(n)) for href, n in LINK.findall(page.content.decode())]
+
+
+def test_every_number_links_to_a_list_of_that_many_rows(alice, busy_period):
+    office = Client()
+    office.force_login(alice)
+    links = links_of(office, reverse("supervision:dashboard", args=[busy_period.plan_id]) + f"?period={busy_period.pk}")
+    assert len(links) > 50
+    for href, count in links:
+        listed = office.get(href).content.decode()
+        assert int(ROW_COUNT.search(listed).group(1)) == count, href
+
+
+def test_figures_follow_the_definitions(bob, busy_period):
+    today = timezone.localdate()
+    table = {row.name: row for row in metrics.agency_table(busy_period.plan, busy_period, today)}
+    rsj = table["市人力资源和社会保障局"]
+    assert (rsj.on_time, rsj.late) == (2, 1)
+    assert rsj.submitted == 3
+    assert rsj.missing == rsj.due - 3  # the rest are overdue: the period was due 3 days ago
+    assert rsj.closed == 1 and rsj.closing_rate == round(100 / rsj.owned, 1)
+    assert rsj.on_time_rate == round(100 * 2 / rsj.due, 1)
+    assert rsj.cooperating > 0 and rsj.last_report is not None
+    totals = metrics.plan_totals(busy_period.plan, busy_period, today)
+    assert totals.closed == 1 and totals.measure("submitted") == 3
+    assert totals.measure("due") == sum(row.due for row in table.values())
+
+
+def test_the_dashboard_is_for_the_office_and_leaders(client, bob, leader, busy_period):
+    url = reverse("supervision:dashboard", args=[busy_period.plan_id])
+    client.force_login(bob)
+    assert client.get(url).status_code == 403
+    client.force_login(leader)
+    page = client.get(url)
+    assert page.status_code == 200 and 'id="chart-agencies"' in page.content.decode()
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_dashboard_queries_do_not_grow_with_agencies_tasks_or_reports(alice, busy_period):
+    """Suqian with a few reports, then with 30 more, and Jilin (other agencies, other tasks): one count."""
+    from supervision.models import ProgressReport
+
+    office = Client()
+    office.force_login(alice)
+    suqian = reverse("supervision:dashboard", args=[busy_period.plan_id]) + f"?period={busy_period.pk}"
+    few = _queries(office, suqian)
+    unreported = Assignment.objects.filter(task__section__part__plan=busy_period.plan).exclude(
+        reports__period=busy_period
+    )
+    ProgressReport.objects.bulk_create(
+        ProgressReport(assignment=a, period=busy_period, status="submitted", submitted_at=timezone.now(), work_done="x")
+        for a in unreported[:30]
+    )
+    assert _queries(office, suqian) == few
+    jilin = busy_period.plan.__class__.objects.exclude(pk=busy_period.plan_id).get()
+    ReportingPeriod.objects.create(
+        plan=jilin,
+        label="上月",
+        starts_on=busy_period.starts_on,
+        ends_on=busy_period.ends_on,
+        due_on=busy_period.due_on,
+    )
+    assert _queries(office, reverse("supervision:dashboard", args=[jilin.pk])) == few
