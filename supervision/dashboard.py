@@ -1,21 +1,22 @@
-"""The plan dashboard and the lists behind its numbers (office and leaders)."""
+"""Dashboards (office and leaders): every plan at a glance, one plan's figures, and the list
+behind each of its numbers. Figures come from supervision/metrics.py; the filters, carried in
+the URL, from supervision/filters.py, the same for the dashboard, its lists and exports."""
 
 from __future__ import annotations
 
-import json
-
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 
 from portal.decorators import overseer_required
 from supervision import metrics
+from supervision.filters import ReportRowFilter
 from supervision.models import ReportingPeriod
-from tasklist.models import AssignmentRole, Plan
+from tasklist.models import Plan
 
 
-def _period(plan: Plan, request) -> ReportingPeriod | None:
+def selected_period(plan: Plan, request) -> ReportingPeriod | None:
     """The period asked for, else the plan's current one (the latest that has started)."""
     periods = ReportingPeriod.objects.filter(plan=plan)
     chosen = request.GET.get("period", "")
@@ -24,70 +25,92 @@ def _period(plan: Plan, request) -> ReportingPeriod | None:
     return periods.current(timezone.localdate()).first() or periods.order_by("starts_on").first()
 
 
-def list_url(plan: Plan, period: ReportingPeriod, measure: str, agency_id: int | None = None) -> str:
-    query = {"period": period.pk, "measure": measure}
+def filtered_rows(request, plan: Plan, period: ReportingPeriod):
+    """The period's report rows narrowed by the URL's filters; (filterset, rows, filtered?)."""
+    rows = metrics.report_rows(plan, period, timezone.localdate())
+    filterset = ReportRowFilter(request.GET or None, queryset=rows, plan=plan)
+    active = filterset.is_bound and filterset.is_valid() and any(filterset.form.cleaned_data.values())
+    return filterset, (filterset.qs if active else rows), active
+
+
+def list_url(request, plan: Plan, period: ReportingPeriod, measure: str, agency_id: int | None = None) -> str:
+    """The list behind one number: the dashboard's own filters, plus the number's measure (and agency)."""
+    query = QueryDict(mutable=True)
+    query.update(request.GET)
+    query["period"] = str(period.pk)
+    query["measure"] = measure
     if agency_id is not None:
-        query["agency"] = agency_id
-    return reverse("supervision:dashboard_reports", args=[plan.pk]) + "?" + urlencode(query)
+        query["agency"] = str(agency_id)
+    return reverse("supervision:dashboard_reports", args=[plan.pk]) + "?" + query.urlencode()
 
 
 @overseer_required
 def plan_dashboard(request, pk: int):
     plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=pk)
-    period = _period(plan, request)
+    period = selected_period(plan, request)
+    periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("starts_on"))
+    context = {"plan": plan, "period": period, "periods": periods}
+    if period is None:
+        return render(request, "supervision/dashboard.html", context)
     today = timezone.localdate()
-    context = {
-        "plan": plan,
-        "period": period,
-        "periods": ReportingPeriod.objects.filter(plan=plan).order_by("starts_on"),
-    }
-    if period is not None:
-        table = metrics.agency_table(plan, period, today)
-        for row in table:
-            row.cells = [(getattr(row, name), list_url(plan, period, name, row.agency_id)) for name in metrics.MEASURES]
-        totals = metrics.plan_totals(plan, period, today)
-        reporting = [row for row in table if row.due]
-        context.update(
-            table=table,
-            totals=totals,
-            total_cells=[
-                (label, totals.measure(name), list_url(plan, period, name), name)
-                for name, label in metrics.MEASURE_LABELS.items()
-            ],
-            sections=metrics.section_progress(plan),
-            measure_labels=metrics.MEASURE_LABELS,
-            chart=json.dumps(
-                {
-                    "agencies": [row.name for row in reporting],
-                    "series": {
-                        name: [getattr(row, name) for row in reporting]
-                        for name in (metrics.ON_TIME, metrics.LATE, metrics.MISSING, metrics.PENDING)
-                    },
-                    "labels": {name: str(metrics.STATES[name]) for name in metrics.STATES},
-                },
-                ensure_ascii=False,
-            ),
+    filterset, rows, active = filtered_rows(request, plan, period)
+    table = metrics.agency_table(plan, period, today, rows if active else None)
+    for row in table:
+        row.cells = [
+            (getattr(row, name), list_url(request, plan, period, name, row.agency_id)) for name in metrics.MEASURES
+        ]
+    totals = metrics.plan_totals(rows)
+    lights = metrics.lights_by_part(rows)
+    # The trend: the same filters over each period that has started (one query a period).
+    started = [p for p in periods if p.starts_on <= today]
+    trend = [
+        metrics.on_time_rate(
+            ReportRowFilter(request.GET or None, queryset=metrics.report_rows(plan, p, today), plan=plan).qs
         )
+        for p in started
+    ]
+    reporting = [row for row in table if row.due]
+    chart = {
+        "agencies": [row.name for row in reporting],
+        "series": {name: [getattr(row, name) for row in reporting] for name in metrics.REPORT_STATES},
+        "labels": {name: str(label) for name, label in metrics.STATES.items()},
+        "parts": [f"{number}. {title}" for number, title in lights],
+        "lights": {light: [counts[light] for counts in lights.values()] for light in metrics.LIGHTS},
+        "light_labels": {light: light.label for light in metrics.LIGHTS},
+        "periods": [p.label for p in started],
+        "trend": trend,
+        "trend_label": str(metrics.MEASURE_LABELS["on_time_rate"]),
+    }
+    context.update(
+        filter=filterset,
+        table=table,
+        totals=totals,
+        total_cells=[
+            (label, totals.measure(name), list_url(request, plan, period, name), name)
+            for name, label in metrics.MEASURE_LABELS.items()
+            if name in metrics.MEASURES
+        ],
+        sections=metrics.section_progress(plan),
+        measure_labels={name: metrics.MEASURE_LABELS[name] for name in metrics.MEASURES},
+        chart=chart,
+        query=request.GET.urlencode(),
+    )
     return render(request, "supervision/dashboard.html", context)
 
 
 @overseer_required
 def dashboard_reports(request, pk: int):
-    """The rows behind one number of the dashboard: the same definition, listed."""
+    """The rows behind one number of the dashboard: the same definition and filters, listed."""
     plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=pk)
-    period = _period(plan, request)
+    period = selected_period(plan, request)
     measure = request.GET.get("measure", "due")
-    rows = metrics.report_rows(plan, period, timezone.localdate()) if period else None
-    if rows is not None:
-        rows = rows.filter(metrics.MEASURES.get(measure, metrics.MEASURES["due"]))
-        agency = request.GET.get("agency", "")
-        if agency.isdigit():
-            rows = rows.filter(agency_id=int(agency))
-        role = request.GET.get("role", "")
-        if role in AssignmentRole.values:
-            rows = rows.filter(role=role)
-        rows = rows.select_related("agency", "task__section__part").order_by(
-            "agency__sort_order", "task__section__part__number", "task__section__number", "task__order"
+    rows = None
+    if period is not None:
+        _filterset, rows, _active = filtered_rows(request, plan, period)
+        rows = (
+            rows.filter(metrics.MEASURES.get(measure, metrics.MEASURES["due"]))
+            .select_related("agency", "task__section__part")
+            .order_by("agency__sort_order", "task__section__part__number", "task__section__number", "task__order")
         )
     return render(
         request,
@@ -96,8 +119,24 @@ def dashboard_reports(request, pk: int):
             "plan": plan,
             "period": period,
             "rows": rows,
-            "measure": measure,
             "measure_label": metrics.MEASURE_LABELS.get(measure, metrics.MEASURE_LABELS["due"]),
             "states": metrics.STATES,
         },
     )
+
+
+@overseer_required
+def overview(request):
+    """Every plan on one page: its tasks, closed, and this period's reports (one row a plan)."""
+    today = timezone.localdate()
+    plans = []
+    for plan in Plan.objects.visible_to(request.user).order_by(*Plan._meta.ordering):
+        period = ReportingPeriod.objects.filter(plan=plan).current(today).first()
+        entry = {"plan": plan, "period": period, "totals": None, "rate": None}
+        if period is not None:
+            rows = metrics.report_rows(plan, period, today)
+            entry["totals"] = totals = metrics.plan_totals(rows)
+            entry["due"], entry["missing"] = totals.measure("due"), totals.measure(metrics.MISSING)
+            entry["rate"] = metrics.on_time_rate(rows)
+        plans.append(entry)
+    return render(request, "supervision/overview.html", {"plans": plans})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +23,7 @@ from supervision.models import (
     ReportingCycle,
     ReportingPeriod,
 )
+from supervision.rules import DUE_SOON_DAYS, Light
 from tasklist.models import Assignment, AssignmentRole, Plan, Task, TaskStatus
 
 # The state of one (assignment, period): exactly one of these.
@@ -43,6 +44,9 @@ MEASURES = {
     MISSING: Q(state=MISSING),
     PENDING: Q(state=PENDING),
 }
+# The states a report row can be in while its task is open (the chart's stacks).
+REPORT_STATES = (ON_TIME, LATE, MISSING, PENDING)
+LIGHTS = (Light.GREEN, Light.YELLOW, Light.RED, Light.CLOSED)
 MEASURE_LABELS = {
     "due": _("Reports due"),
     "submitted": _("Submitted"),
@@ -50,6 +54,7 @@ MEASURE_LABELS = {
     LATE: STATES[LATE],
     MISSING: STATES[MISSING],
     PENDING: STATES[PENDING],
+    "on_time_rate": _("On-time rate"),
 }
 
 
@@ -92,6 +97,19 @@ def report_rows(plan: Plan, period: ReportingPeriod, today: dt.date) -> QuerySet
                 output_field=CharField(),
             )
         )
+        .annotate(
+            # 红黄绿灯 of the row, by the rule of supervision/rules.py, in SQL so that it can be filtered.
+            light=Case(
+                When(state=CLOSED, then=Value(Light.CLOSED.value)),
+                When(state=MISSING, then=Value(Light.RED.value)),
+                When(state=LATE, then=Value(Light.YELLOW.value)),
+                When(
+                    state=PENDING, due_on__lte=today + dt.timedelta(days=DUE_SOON_DAYS), then=Value(Light.YELLOW.value)
+                ),
+                default=Value(Light.GREEN.value),
+                output_field=CharField(),
+            )
+        )
     )
 
 
@@ -128,8 +146,11 @@ class AgencyFigures:
         return rate(self.closed, self.owned)
 
 
-def agency_table(plan: Plan, period: ReportingPeriod, today: dt.date) -> list[AgencyFigures]:
-    """One row per agency named on the plan, in three queries whatever the size."""
+def agency_table(plan: Plan, period: ReportingPeriod, today: dt.date, rows=None) -> list[AgencyFigures]:
+    """One row per agency named on the plan (or in ``rows``, when a filter narrowed them), in three
+    queries whatever the size. ``rows`` defaults to every report row of the period."""
+    filtered = rows is not None
+    rows = report_rows(plan, period, today) if rows is None else rows
     owning = Q(role__in=[AssignmentRole.LEAD, AssignmentRole.RESPONSIBLE])
     held = (
         Assignment.objects.filter(task__section__part__plan=plan)
@@ -143,7 +164,7 @@ def agency_table(plan: Plan, period: ReportingPeriod, today: dt.date) -> list[Ag
         )
         .order_by("agency__sort_order", "agency__name")
     )
-    rows = {
+    table = {
         h["agency_id"]: AgencyFigures(
             h["agency_id"],
             h["agency__name"],
@@ -153,14 +174,14 @@ def agency_table(plan: Plan, period: ReportingPeriod, today: dt.date) -> list[Ag
         for h in held
     }
     counted = (
-        report_rows(plan, period, today)
-        .values("agency_id")
-        .annotate(**{name: Count("pk", filter=q) for name, q in MEASURES.items()})
-        .order_by()
+        rows.values("agency_id").annotate(**{name: Count("pk", filter=q) for name, q in MEASURES.items()}).order_by()
     )
+    shown = {}
     for c in counted:
+        figures = table[c["agency_id"]]
         for name in MEASURES:
-            setattr(rows[c["agency_id"]], name, c[name])
+            setattr(figures, name, c[name])
+        shown[c["agency_id"]] = figures
     last = (
         ProgressReport.objects.filter(period__plan=plan, status__in=FILED_STATUSES)
         .values("assignment__agency_id")
@@ -168,8 +189,11 @@ def agency_table(plan: Plan, period: ReportingPeriod, today: dt.date) -> list[Ag
         .order_by()
     )
     for item in last:
-        rows[item["assignment__agency_id"]].last_report = item["last"]
-    return list(rows.values())
+        if item["assignment__agency_id"] in table:
+            table[item["assignment__agency_id"]].last_report = item["last"]
+    if filtered:
+        return [figures for agency_id, figures in table.items() if agency_id in shown]
+    return list(table.values())
 
 
 @dataclass
@@ -189,34 +213,42 @@ class PlanTotals:
         return self.by_state[name]
 
 
-def plan_totals(plan: Plan, period: ReportingPeriod, today: dt.date) -> PlanTotals:
-    tasks = plan_tasks(plan)
+def plan_totals(rows: QuerySet[Assignment]) -> PlanTotals:
+    """Totals over the report rows (all of the period's, or those a filter kept)."""
+    by_state = dict(rows.values_list("state").annotate(n=Count("pk")).order_by().values_list("state", "n"))
+    tasks = Task.objects.filter(pk__in=rows.values("task_id"))
     counts = tasks.aggregate(total=Count("pk"), closed=Count("pk", filter=Q(status=TaskStatus.CLOSED)))
-    overdue = overdue_tasks(plan, period, today)
-    by_state = dict(
-        report_rows(plan, period, today)
-        .values_list("state")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("state", "n")
-    )
     return PlanTotals(
         tasks=counts["total"],
         closed=counts["closed"],
         open=counts["total"] - counts["closed"],
-        overdue=overdue.count(),
+        overdue=tasks.filter(pk__in=rows.filter(state=MISSING).values("task_id")).count(),
         by_state={state: by_state.get(state, 0) for state in STATES},
     )
 
 
+def lights_by_part(rows: QuerySet[Assignment]) -> dict[tuple[int, str], dict[str, int]]:
+    """(part number, title) → light → reports, in one query."""
+    counts: dict[tuple[int, str], dict[str, int]] = {}
+    grouped = (
+        rows.values("task__section__part__number", "task__section__part__title", "light")
+        .annotate(n=Count("pk"))
+        .order_by("task__section__part__number")
+    )
+    for item in grouped:
+        key = (item["task__section__part__number"], item["task__section__part__title"])
+        counts.setdefault(key, dict.fromkeys(LIGHTS, 0))[item["light"]] = item["n"]
+    return counts
+
+
+def on_time_rate(rows: QuerySet[Assignment]) -> float | None:
+    """按期反馈率 over the rows: on time ÷ (on time + late + missing)."""
+    counts = rows.aggregate(**{name: Count("pk", filter=MEASURES[name]) for name in (ON_TIME, LATE, MISSING)})
+    return rate(counts[ON_TIME], counts[ON_TIME] + counts[LATE] + counts[MISSING])
+
+
 def plan_tasks(plan: Plan) -> QuerySet[Task]:
     return Task.objects.filter(section__part__plan=plan)
-
-
-def overdue_tasks(plan: Plan, period: ReportingPeriod, today: dt.date):
-    """The tasks behind the "overdue" total: open, with at least one missing report this period."""
-    missing = report_rows(plan, period, today).filter(task=OuterRef("pk"), state=MISSING)
-    return plan_tasks(plan).filter(Exists(missing))
 
 
 def section_progress(plan: Plan) -> list[dict]:

@@ -24,6 +24,7 @@ urlpatterns = [
     path("extensions/<int:pk>/decide/", views.decide_extension, name="decide_extension"),
     path("review/overdue/", views.overdue_list, name="overdue_list"),
     path("urge/", views.urge, name="urge"),
+    path("dashboard/", dashboard.overview, name="overview"),
     path("dashboard/plans/<int:pk>/", dashboard.plan_dashboard, name="dashboard"),
     path("dashboard/plans/<int:pk>/reports/", dashboard.dashboard_reports, name="dashboard_reports"),
     path("notifications/", views.notifications, name="notifications"),

@@ -75,7 +75,7 @@ def test_figures_follow_the_definitions(bob, busy_period):
     assert rsj.closed == 1 and rsj.closing_rate == round(100 / rsj.owned, 1)
     assert rsj.on_time_rate == round(100 * 2 / rsj.due, 1)
     assert rsj.cooperating > 0 and rsj.last_report is not None
-    totals = metrics.plan_totals(busy_period.plan, busy_period, today)
+    totals = metrics.plan_totals(metrics.report_rows(busy_period.plan, busy_period, today))
     assert totals.closed == 1 and totals.measure("submitted") == 3
     assert totals.measure("due") == sum(row.due for row in table.values())
 

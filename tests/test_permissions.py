@@ -125,6 +125,7 @@ MATRIX = [
     ("supervision:urge",              "GET",  "urge A",           405,     405,     405,     405,     405,     405),
     ("supervision:urge",              "POST", "urge A",           LOGIN,   403,     403,     403,     DONE,    403),
     # dashboards: the office and leaders
+    ("supervision:overview",          "GET",  "-",                LOGIN,   403,     403,     403,     200,     200),
     ("supervision:dashboard",         "GET",  "Suqian plan",      LOGIN,   403,     403,     403,     200,     200),
     ("supervision:dashboard_reports", "GET",  "Suqian plan",      LOGIN,   403,     403,     403,     200,     200),
     # notifications: one's own only
