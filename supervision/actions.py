@@ -45,7 +45,7 @@ from supervision.models import (
     ReportStatus,
     UrgeNotice,
 )
-from tasklist.models import Assignment, AssignmentRole, Task, TaskStatus
+from tasklist.models import Assignment, AssignmentRole, Plan, Task, TaskStatus
 
 
 class ActionError(Exception):
@@ -678,7 +678,8 @@ def set_cycle(plan, user, data: dict) -> tuple[ReportingCycle, dict[str, int]]:
     """Save the plan's cycle and bring its periods in line with it: missing periods are added,
     others re-dated or removed, except periods reports were filed for, which stay as they are."""
     _require_office(user)
-    cycle = ReportingCycle.objects.select_for_update().filter(plan=plan).first() or ReportingCycle(plan=plan)
+    Plan.objects.select_for_update().filter(pk=plan.pk).first()  # two first saves of a cycle queue here
+    cycle = ReportingCycle.objects.filter(plan=plan).first() or ReportingCycle(plan=plan)
     fields = ("kind", "due_rule", "due_value", "starts_on", "ends_on", "milestones", "cooperating_must_report")
     before = snapshot(cycle, fields) if cycle.pk else {}
     for name in fields:

@@ -47,6 +47,12 @@ class RecordAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        # The same scoping as the portal: no draft or internal event is read here either.
+        queryset = super().get_queryset(request)
+        visible_to = getattr(queryset, "visible_to", None)
+        return visible_to(request.user) if visible_to else queryset
+
 
 @admin.register(ProgressReport)
 class ProgressReportAdmin(RecordAdmin, SimpleHistoryAdmin):

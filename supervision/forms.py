@@ -60,9 +60,6 @@ class ReportForm(forms.ModelForm):
     def figure_field(target: TaskTarget) -> str:
         return f"figure_{target.pk}"
 
-    def figure_fields(self):
-        return [self[self.figure_field(t)] for t in self.targets]
-
     def clean(self):
         cleaned = super().clean()
         figures = {}
@@ -81,10 +78,6 @@ class ReportForm(forms.ModelForm):
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         data["figures"] = self.cleaned_data["figures"]
         return data
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
 class CommentForm(forms.Form):

@@ -89,12 +89,13 @@ FILED_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
 
 
 def sent_to_office() -> Q:
-    """Reports that have left their agency: submitted, accepted, or returned by the office.
+    """Reports that are with the office: submitted or accepted.
 
-    A draft, a report waiting for its head, and one the head returned are the agency's own
-    business: nobody outside it reads them, not the office, not a leader, not the lead unit.
+    A draft, a report waiting for its head, and a returned one being revised are the agency's own
+    business: nobody outside it reads them (not the office, not a leader, not the lead unit) until
+    it is sent again; the versions it was sent in stay readable in its history.
     """
-    return Q(status__in=FILED_STATUSES) | Q(status=ReportStatus.RETURNED, submitted_at__isnull=False)
+    return Q(status__in=FILED_STATUSES)
 
 
 class ProgressReportQuerySet(models.QuerySet):
@@ -631,12 +632,14 @@ class ReminderKind(models.TextChoices):
 
 
 class SendState(models.TextChoices):
-    """pending → sending (claimed by one run) → sent; back to pending after a failure, failed after the last try."""
+    """pending → sending (claimed by one run) → sent; back to pending after a failure, failed after the last try;
+    cancelled when, before it went, the report was filed or the task closed."""
 
     PENDING = "pending", _("Pending")
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Reminder(models.Model):

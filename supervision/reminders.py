@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -44,13 +44,16 @@ from agencies.models import Agency, Membership, MembershipRole
 from portal.roles import OFFICE_GROUP
 from supervision import rules, urging
 from supervision.models import (
+    FILED_STATUSES,
     Notification,
     NotificationKind,
+    ProgressReport,
     Reminder,
     ReminderKind,
     SendState,
 )
 from supervision.workspace import outstanding_reports
+from tasklist.models import TaskStatus
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +118,19 @@ def plan_reminders(today: dt.date) -> int:
 # ---------------------------------------------------------------------------
 # 2. Send
 # ---------------------------------------------------------------------------
+
+
+def cancel_settled() -> int:
+    """Pending reminders whose report has been filed, or whose task was closed, since they were
+    planned (a retry after an SMTP failure can come days later): they are not sent."""
+    filed = ProgressReport.objects.filter(
+        assignment=OuterRef("assignment"), period=OuterRef("period"), status__in=FILED_STATUSES
+    )
+    return (
+        Reminder.objects.filter(state=SendState.PENDING)
+        .filter(Exists(filed) | Q(assignment__task__status=TaskStatus.CLOSED))
+        .update(state=SendState.CANCELLED, claimed_by="")
+    )
 
 
 def claim(run_id: str, now: dt.datetime) -> int:
@@ -339,6 +355,7 @@ def sweep(*, run_id: str | None = None, now: dt.datetime | None = None) -> Sweep
     now = now or timezone.now()
     result = SweepResult(run_id=run_id or uuid.uuid4().hex)
     result.planned = plan_reminders(timezone.localdate(now))
+    cancel_settled()
     claim(result.run_id, now)
     send_claimed(result.run_id, now, result)
     result.urges_retried = urging.retry_pending()

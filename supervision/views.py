@@ -12,20 +12,21 @@ import django_filters
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from agencies.models import Agency, MembershipRole
 from portal.decorators import office_required
-from portal.roles import is_office, sees_everything
+from portal.roles import is_office
 from supervision import actions, rules
-from supervision.forms import ClosingForm, CommentForm, CycleForm, ExtensionForm, ReasonForm, ReportForm
+from supervision.forms import ClosingForm, CommentForm, CycleForm, ExtensionForm, ReportForm
 from supervision.models import (
     FILED_STATUSES,
     Attachment,
@@ -91,7 +92,7 @@ def workspace(request):
             "groups": grouped(shown),
             "row_count": len(shown),
             "past_deadline_count": len({row.task_id for row in shown if row.past_deadline}),
-            "agencies": Agency.objects.visible_to(request.user) if not sees_everything(request.user) else [],
+            "agencies": Agency.objects.filter(memberships__user=request.user),
             "awaiting_head": awaiting_head,
             "today": today,
         },
@@ -228,15 +229,30 @@ def _report_page_objects(request, assignment_pk: int, period_pk: int):
     return assignment, period, report
 
 
-def _versions(report: ProgressReport | None) -> list:
-    """Each time the report changed state (submitted, returned, accepted …), oldest first."""
+def _status_seen_from_outside(assignment: Assignment, period: ReportingPeriod) -> str | None:
+    """What the office may know of a report it cannot read: that it returned it and the agency is
+    revising it. A draft, or one with the agency head, reads as not filed yet."""
+    status = ProgressReport.objects.filter(assignment=assignment, period=period).values_list("status", flat=True)
+    return ReportStatus.RETURNED if status.first() == ReportStatus.RETURNED else None
+
+
+def _versions(report: ProgressReport | None, *, inside: bool) -> list:
+    """Each time the report changed state (submitted, returned, accepted …), oldest first.
+
+    Readers outside the agency see only what the office saw: the versions sent to it and the
+    office's own returns, not a submission to the agency head or the head's return.
+    """
     if report is None:
         return []
     versions, last_status = [], None
     for record in report.history.order_by("history_date", "history_id").select_related("history_user"):
-        if record.status != last_status and record.status != ReportStatus.DRAFT:
-            versions.append(record)
+        changed = record.status != last_status and record.status != ReportStatus.DRAFT
         last_status = record.status
+        shared = record.status in FILED_STATUSES or (
+            record.status == ReportStatus.RETURNED and record.reviewed_by_id is not None
+        )
+        if changed and (inside or shared):
+            versions.append(record)
     return versions
 
 
@@ -293,7 +309,10 @@ def report(request, assignment_pk: int, period_pk: int):
         try:
             if "unchanged" in data:
                 actions.submit_unchanged(
-                    assignment=assignment, period=period, user=request.user, version=int(data.get("version") or 0)
+                    assignment=assignment,
+                    period=period,
+                    user=request.user,
+                    version=int(data["version"]) if data.get("version", "").isdigit() else None,
                 )
                 messages.success(request, _("Submitted as unchanged since the last period."))
                 return redirect(request.path)
@@ -348,25 +367,24 @@ def report(request, assignment_pk: int, period_pk: int):
         form = None
 
     due_on = actions.effective_due(assignment, period)
+    shown_status = report.status if report is not None else _status_seen_from_outside(assignment, period)
     context = {
+        "shown_status": shown_status,
         "assignment": assignment,
         "period": period,
         "task": task,
         "report": report,
         "form": form if editable else None,
-        "may_file": may_file,
         "previous": previous,
         "cooperating": cooperating,
-        "versions": _versions(report),
+        "versions": _versions(report, inside=may_file),
         "attachments": report.attachments.select_related("uploaded_by") if report else [],
-        "targets": targets,
         "figures": [(t, (report.figures or {}).get(str(t.pk))) for t in targets] if report else [],
         "is_office": is_office(request.user),
         "is_head": actions.is_head_of(request.user, assignment.agency_id),
         "periods": ReportingPeriod.objects.filter(plan=period.plan_id, starts_on__lte=timezone.localdate()).order_by(
             "-starts_on"
         ),
-        "reason_form": ReasonForm(),
         "due_on": due_on,
         "extensions": Extension.objects.visible_to(request.user)
         .filter(assignment=assignment, period=period)
@@ -438,13 +456,15 @@ def remove_attachment(request, pk: int):
 
 
 class ReviewFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=ReportStatus.choices, label=_("Status"), empty_label=None)
-    plan = django_filters.ModelChoiceFilter(field_name="period__plan", queryset=Plan.objects.all(), label=_("Plan"))
+    status = django_filters.ChoiceFilter(choices=ReportStatus.choices, label=gettext_lazy("Status"), empty_label=None)
+    plan = django_filters.ModelChoiceFilter(
+        field_name="period__plan", queryset=Plan.objects.all(), label=gettext_lazy("Plan")
+    )
     agency = django_filters.ModelChoiceFilter(
-        field_name="assignment__agency", queryset=Agency.objects.all(), label=_("Agency")
+        field_name="assignment__agency", queryset=Agency.objects.all(), label=gettext_lazy("Agency")
     )
     period = django_filters.ModelChoiceFilter(
-        queryset=ReportingPeriod.objects.select_related("plan"), label=_("Reporting period")
+        queryset=ReportingPeriod.objects.select_related("plan"), label=gettext_lazy("Reporting period")
     )
 
     class Meta:
@@ -515,11 +535,7 @@ def notifications(request):
         ids = None if "all" in request.POST else [int(x) for x in request.POST.getlist("id") if x.isdigit()]
         actions.mark_read(request.user, ids)
         return redirect(_back(request, reverse("supervision:notifications")))
-    items = (
-        Notification.objects.filter(recipient=request.user)
-        .select_related("task", "actor", "report")
-        .prefetch_related(Prefetch("report__assignment"))[:200]
-    )
+    items = Notification.objects.filter(recipient=request.user).select_related("task", "actor")[:200]
     return render(request, "supervision/notifications.html", {"items": items})
 
 
@@ -624,10 +640,10 @@ def decide_extension(request, pk: int):
 
 class OverdueFilter(django_filters.FilterSet):
     plan = django_filters.ModelChoiceFilter(
-        field_name="task__section__part__plan", queryset=Plan.objects.all(), label=_("Plan")
+        field_name="task__section__part__plan", queryset=Plan.objects.all(), label=gettext_lazy("Plan")
     )
-    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), label=_("Agency"))
-    role = django_filters.ChoiceFilter(choices=AssignmentRole.choices, label=_("Role"))
+    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), label=gettext_lazy("Agency"))
+    role = django_filters.ChoiceFilter(choices=AssignmentRole.choices, label=gettext_lazy("Role"))
 
     class Meta:
         model = Assignment

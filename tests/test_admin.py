@@ -165,3 +165,33 @@ def test_the_lead_moves_from_one_agency_to_another_in_one_save(client, superuser
     assert response.status_code == 200
     assert "一项任务只能有一个牵头单位" in response.content.decode()
     assert Assignment.objects.filter(task=task, role="lead").count() == 1
+
+
+def test_the_admin_shows_the_office_no_agencys_draft(client, seeded, django_user_model):
+    """Reports and the trail are scoped in the admin as in the portal."""
+    from django.contrib.auth.models import Group
+
+    from agencies.models import Membership
+    from portal.roles import OFFICE_GROUP
+    from supervision import actions
+    from supervision.models import ProgressReport, ReportingPeriod
+    from tasklist.models import Assignment
+
+    clerk = django_user_model.objects.create_user("clerk", password="pw", is_staff=True)
+    clerk.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    liaison = django_user_model.objects.create_user("liaison")
+    assignment = Assignment.objects.filter(role="lead").first()
+    Membership.objects.create(user=liaison, agency=assignment.agency)
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    period = ReportingPeriod.objects.create(
+        plan=assignment.task.section.part.plan, label="本期", starts_on=today, ends_on=today, due_on=today
+    )
+    actions.save_report(assignment=assignment, period=period, user=liaison, data={"work_done": "草稿内容"}, version=0)
+    client.force_login(clerk)
+    listing = client.get(reverse("admin:supervision_progressreport_changelist"))
+    assert listing.status_code == 200 and ProgressReport.objects.count() == 1
+    assert listing.context["cl"].result_count == 0
+    trail = client.get(reverse("admin:supervision_auditevent_changelist"))
+    assert trail.context["cl"].result_count == 0

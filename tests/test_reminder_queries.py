@@ -22,10 +22,10 @@ pytestmark = pytest.mark.django_db
 
 AGENCIES = 3
 LATE_BY = 10  # days: overdue, and escalated to the head and the office (REMINDER_ESCALATE_DAYS = 7)
-# Inside the test's transaction: select outstanding, count, insert reminders, count, claim,
+# Inside the test's transaction: select outstanding, count, insert reminders, count, cancel the settled, claim,
 # select claimed, select members, select office, insert notifications, mark notified, select
 # urge notices to retry. (In autocommit the two bulk inserts add a BEGIN and a COMMIT each.)
-STATEMENTS_PER_SWEEP = 11
+STATEMENTS_PER_SWEEP = 12
 
 
 @pytest.fixture

@@ -202,3 +202,31 @@ def test_a_long_digest_lists_the_first_items_and_links_to_the_rest(people, late_
     assert office.body.count("/reports/") == 5
     assert f"另有 {total - 5} 项" in office.body and "/review/overdue/" in office.body
     assert f"{total} 份" in office.subject  # the subject still counts them all
+
+
+def test_a_waiting_reminder_is_cancelled_once_the_report_is_filed(people, late_period, lead_assignment, settings):
+    """SMTP down: the reminders wait; the report is filed meanwhile; the next sweep does not send them."""
+    settings.EMAIL_BACKEND = "tests.test_reminders.RefusingBackend"
+    reminders.sweep()
+    waiting = Reminder.objects.filter(assignment=lead_assignment)
+    assert set(waiting.values_list("state", flat=True)) == {SendState.PENDING}
+    actions.submit_report(
+        assignment=lead_assignment, period=late_period, user=people[0], data={"work_done": "x"}, version=0
+    )
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    reminders.sweep()
+    assert set(waiting.values_list("state", flat=True)) == {SendState.CANCELLED}
+    assert not any(f"/reports/{lead_assignment.pk}/{late_period.pk}/" in m.body for m in mail.outbox)
+
+
+class RefusingBackend:
+    """An e-mail backend whose server is down."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("SMTP server down")
+
+    def close(self):
+        pass

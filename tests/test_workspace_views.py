@@ -379,3 +379,48 @@ def test_a_task_past_its_own_deadline_is_shown_and_counted(bob_client, lead_assi
     detail = bob_client.get(reverse("supervision:task", args=[task.pk]))
     assert detail.context["past_deadline"] > 1000
     assert 'data-testid="past-deadline"' in detail.content.decode()
+
+
+def test_outsiders_see_only_the_versions_sent_to_the_office(client, bob, hank, alice, lead_assignment, period):
+    period.plan.head_approval_required = True
+    period.plan.save()
+    report = actions.submit_report(
+        assignment=lead_assignment, period=period, user=bob, data={"work_done": "v1"}, version=0
+    )
+    actions.return_as_head(report, hank, "负责人意见：数据不全")
+    report = actions.submit_report(
+        assignment=lead_assignment, period=period, user=bob, data={"work_done": "v2"}, version=2
+    )
+    actions.approve_as_head(report, hank)
+    client.force_login(alice)
+    page = client.get(report_url(lead_assignment, period))
+    assert [v.status for v in page.context["versions"]] == ["submitted"]
+    assert "负责人意见" not in page.content.decode()
+    client.force_login(bob)
+    inside = [v.status for v in client.get(report_url(lead_assignment, period)).context["versions"]]
+    assert inside == ["head_review", "returned", "head_review", "submitted"]
+
+
+def test_exports_carry_only_reports_the_reader_may_read(client, bob, carol, lead_assignment, coop_assignment, period):
+    """A cooperating unit's export does not show the lead's report; a draft is in nobody's."""
+    import io
+
+    import openpyxl
+
+    actions.submit_report(
+        assignment=lead_assignment, period=period, user=bob, data={"work_done": "牵头单位的进展"}, version=0
+    )
+    actions.save_report(
+        assignment=coop_assignment, period=period, user=carol, data={"work_done": "配合单位草稿"}, version=0
+    )
+    plan = period.plan
+
+    def cells(user):
+        client.force_login(user)
+        data = client.get(reverse("tasklist:plan_export", args=[plan.pk, "xlsx"])).content
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        return " ".join(str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row if c)
+
+    assert "牵头单位的进展" in cells(bob)
+    carols = cells(carol)
+    assert "牵头单位的进展" not in carols and "配合单位草稿" not in carols

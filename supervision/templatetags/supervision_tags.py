@@ -30,6 +30,11 @@ AUDIT_LABELS = {
     "closing.approve": gettext_lazy("Approved closing"),
     "closing.return": gettext_lazy("Returned the closing application"),
     "task.close": gettext_lazy("Closed the task"),
+    "task.urge": gettext_lazy("Sent an urge notice (督办单)"),
+    "extension.request": gettext_lazy("Asked for an extension"),
+    "extension.approve": gettext_lazy("Approved the extension"),
+    "extension.refuse": gettext_lazy("Refused the extension"),
+    "cycle.set": gettext_lazy("Set the reporting cycle"),
 }
 
 

@@ -244,15 +244,17 @@ class TaskProgress:
     light: Light | None = None
 
 
-def load_progress(plan: Plan, outline: list[PartLines], today: dt.date) -> dict[int, TaskProgress] | None:
+def load_progress(
+    plan: Plan, outline: list[PartLines], today: dt.date, user: AbstractBaseUser | AnonymousUser | None = None
+) -> dict[int, TaskProgress] | None:
     """Latest report and traffic light per task, in two queries; None when the plan has no filed report.
 
-    Drafts are the agency's own until submitted: they count neither as progress nor as a report.
+    Only reports that reached the office count (a draft or one waiting for its head is the
+    agency's own), and of those only the ones ``user`` may read (None: all, as the command does).
     """
+    readable = ProgressReport.objects.all() if user is None else ProgressReport.objects.visible_to(user)
     reports = list(
-        ProgressReport.objects.filter(period__plan=plan)
-        .exclude(status=ReportStatus.DRAFT)
-        .values(
+        readable.filter(period__plan=plan, status__in=FILED_STATUSES).values(
             "assignment_id",
             "period_id",
             "status",

@@ -52,7 +52,7 @@ def export_plan_docx(
 ) -> bytes:
     """The plan as .docx bytes; ``user`` and ``today`` as for ``export_plan_xlsx``."""
     outline = load_outline(plan, user)
-    table = own_layout(plan, outline, load_progress(plan, outline, today or timezone.localdate()))
+    table = own_layout(plan, outline, load_progress(plan, outline, today or timezone.localdate(), user))
     document = docx.Document()
     _set_up_page(document)
     _set_up_fonts(document)

@@ -465,7 +465,7 @@ def export_plan_xlsx(
     ``today``: the day the traffic lights are computed for (default: today in the portal's time zone).
     """
     outline = load_outline(plan, user)
-    progress = load_progress(plan, outline, today or timezone.localdate())
+    progress = load_progress(plan, outline, today or timezone.localdate(), user)
     own = own_layout(plan, outline, progress)
     flat = flat_layout(plan, outline)
     sheets = [
