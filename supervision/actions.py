@@ -43,6 +43,7 @@ from supervision.models import (
     ReportingCycle,
     ReportingPeriod,
     ReportStatus,
+    ScoringRule,
     UrgeNotice,
 )
 from tasklist.models import Assignment, AssignmentRole, Plan, Task, TaskStatus
@@ -838,3 +839,26 @@ def urge(agency, tasks: Sequence[Task], user, message: str) -> UrgeNotice:
 
     transaction.on_commit(lambda: send_urge_notice.delay(notice.pk))
     return notice
+
+
+# ---------------------------------------------------------------------------
+# Scoring (考核)
+# ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_scoring(plan, user, data: dict) -> ScoringRule:
+    _require_office(user)
+    Plan.objects.select_for_update().filter(pk=plan.pk).first()
+    rule = ScoringRule.objects.filter(plan=plan).first() or ScoringRule(plan=plan)
+    fields = ("enabled", "base", "missing_penalty", "late_penalty")
+    before = snapshot(rule, fields) if rule.pk else {}
+    for name in fields:
+        setattr(rule, name, data[name])
+    try:
+        rule.full_clean()
+    except ValidationError as error:
+        raise ActionError(" ".join(error.messages)) from error
+    rule.save()
+    audit(user, "scoring.set", rule, task=None, before=before, after=snapshot(rule, fields))
+    return rule

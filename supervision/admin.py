@@ -13,6 +13,7 @@ from supervision.models import (
     Reminder,
     ReportingCycle,
     ReportingPeriod,
+    ScoringRule,
     TaskTarget,
     UrgeNotice,
 )
@@ -143,3 +144,12 @@ class UrgeNoticeAdmin(RecordAdmin):
     list_filter = ["state"]
     search_fields = ["agency__name", "message"]
     list_select_related = ["agency", "created_by"]
+
+
+@admin.register(ScoringRule)
+class ScoringRuleAdmin(RecordAdmin, SimpleHistoryAdmin):
+    """Set on the plan's scores page; shown here."""
+
+    list_display = ["plan", "enabled", "base", "missing_penalty", "late_penalty"]
+    list_filter = ["enabled"]
+    search_fields = ["plan__doc_number", "plan__title"]

@@ -721,3 +721,28 @@ class UrgeNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} · {self.created_at:%Y-%m-%d}"
+
+
+class ScoringRule(models.Model):
+    """考核: an optional per-plan rule that turns missing and late reports into points."""
+
+    plan = models.OneToOneField(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="scoring")
+    enabled = models.BooleanField(_("scoring on"), default=True)
+    base = models.DecimalField(_("full marks"), max_digits=6, decimal_places=1, default=100)
+    missing_penalty = models.DecimalField(_("points off per missing report"), max_digits=5, decimal_places=1, default=5)
+    late_penalty = models.DecimalField(_("points off per late report"), max_digits=5, decimal_places=1, default=2)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("scoring rule")
+        verbose_name_plural = _("scoring rules")
+        constraints = [
+            models.CheckConstraint(condition=Q(base__gt=0), name="scoring_base_positive"),
+            models.CheckConstraint(
+                condition=Q(missing_penalty__gte=0) & Q(late_penalty__gte=0), name="scoring_penalties_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.doc_number} · {self.base}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -100,3 +101,8 @@ def days_past_deadline(deadline: dt.date | None, today: dt.date, closed: bool = 
     if deadline is None or closed:
         return 0
     return max((today - deadline).days, 0)
+
+
+def score(base: Decimal, missing: int, late: int, missing_penalty: Decimal, late_penalty: Decimal) -> Decimal:
+    """考核 score: full marks less the penalties, never below zero."""
+    return max(base - missing * missing_penalty - late * late_penalty, Decimal(0))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from supervision import dashboard, views
+from supervision import dashboard, scoring, views
 
 app_name = "supervision"
 
@@ -27,6 +27,7 @@ urlpatterns = [
     path("dashboard/", dashboard.overview, name="overview"),
     path("dashboard/plans/<int:pk>/", dashboard.plan_dashboard, name="dashboard"),
     path("dashboard/plans/<int:pk>/reports/", dashboard.dashboard_reports, name="dashboard_reports"),
+    path("dashboard/plans/<int:pk>/scores/", scoring.plan_scores, name="plan_scores"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/open/", views.open_notification, name="open_notification"),
 ]

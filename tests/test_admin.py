@@ -28,6 +28,7 @@ RECORDS = {
     "supervision.Extension",
     "supervision.Reminder",
     "supervision.UrgeNotice",
+    "supervision.ScoringRule",
 }
 MODELS = [model for model in admin.site._registry if model._meta.app_label in PROJECT_APPS]
 

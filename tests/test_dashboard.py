@@ -120,3 +120,29 @@ def test_dashboard_queries_do_not_grow_with_agencies_tasks_or_reports(alice, bus
         due_on=busy_period.due_on,
     )
     assert _queries(office, reverse("supervision:dashboard", args=[jilin.pk])) == few
+
+
+def test_scores_follow_the_rule(alice, leader, busy_period):
+    from decimal import Decimal
+
+    from supervision.models import ScoringRule
+
+    office = Client()
+    office.force_login(alice)
+    url = reverse("supervision:plan_scores", args=[busy_period.plan_id]) + f"?period={busy_period.pk}"
+    assert "考核" in office.get(url).content.decode()
+    office.post(url, {"enabled": "on", "base": "100", "missing_penalty": "5", "late_penalty": "2"})
+    rule = ScoringRule.objects.get(plan=busy_period.plan)
+    assert (rule.base, rule.missing_penalty) == (Decimal(100), Decimal(5))
+    bad = office.post(url, {"enabled": "on", "base": "0", "missing_penalty": "-1", "late_penalty": "2"})
+    assert bad.status_code == 200 and ScoringRule.objects.get().base == Decimal(100)
+    reader = Client()
+    reader.force_login(leader)
+    page = reader.get(url)
+    assert page.context["form"] is None
+    table = {row.name: row for row in page.context["table"]}
+    rsj = table["市人力资源和社会保障局"]
+    assert (rsj.on_time, rsj.late) == (2, 1)
+    assert rsj.score == max(Decimal(100) - 5 * rsj.missing - 2 * 1, Decimal(0))
+    scores = [row.score for row in page.context["table"]]
+    assert scores == sorted(scores, reverse=True)

@@ -48,6 +48,7 @@ from supervision.models import (
     LeaderComment,
     Notification,
     ReportingCycle,
+    ScoringRule,
     UrgeNotice,
 )
 from tasklist.models import Assignment, AssignmentRole, Plan
@@ -127,6 +128,8 @@ MATRIX = [
     ("supervision:urge",              "GET",  "urge A",           405,     405,     405,     405,     405,     405),
     ("supervision:urge",              "POST", "urge A",           LOGIN,   403,     403,     403,     DONE,    403),
     # dashboards: the office and leaders
+    ("supervision:plan_scores",       "GET",  "Suqian plan",      LOGIN,   403,     403,     403,     200,     200),
+    ("supervision:plan_scores",       "POST", "set scoring",      LOGIN,   403,     403,     403,     DONE,    403),
     ("supervision:overview",          "GET",  "-",                LOGIN,   403,     403,     403,     200,     200),
     ("supervision:dashboard",         "GET",  "Suqian plan",      LOGIN,   403,     403,     403,     200,     200),
     ("supervision:dashboard_reports", "GET",  "Suqian plan",      LOGIN,   403,     403,     403,     200,     200),
@@ -244,6 +247,11 @@ CASES = {
         args=lambda w: [w.extension.pk],
         data=lambda w: {"decision": "approve"},
         state=lambda w: _reload(w.extension).status,
+    ),
+    "set scoring": Case(
+        args=lambda w: [w.suqian.pk],
+        data=lambda w: {"enabled": "on", "base": "100", "missing_penalty": "5", "late_penalty": "2"},
+        state=lambda w: ScoringRule.objects.filter(plan=w.suqian).exists(),
     ),
     "urge A": Case(
         data=lambda w: {"assignment": [w.lead.pk], "message": "请抓紧报送。"},

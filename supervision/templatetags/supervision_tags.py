@@ -35,6 +35,7 @@ AUDIT_LABELS = {
     "extension.approve": gettext_lazy("Approved the extension"),
     "extension.refuse": gettext_lazy("Refused the extension"),
     "cycle.set": gettext_lazy("Set the reporting cycle"),
+    "scoring.set": gettext_lazy("Set the scoring rule"),
 }
 
 
