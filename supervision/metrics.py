@@ -20,10 +20,10 @@ from supervision.models import (
     Extension,
     ExtensionStatus,
     ProgressReport,
-    ReportingCycle,
     ReportingPeriod,
 )
 from supervision.rules import DUE_SOON_DAYS, Light
+from supervision.workspace import must_report
 from tasklist.models import Assignment, AssignmentRole, Plan, Task, TaskStatus
 
 # The state of one (assignment, period): exactly one of these.
@@ -58,16 +58,6 @@ MEASURE_LABELS = {
 }
 
 
-def must_report(plan: Plan) -> Q:
-    """Lead and responsible units always report; cooperating units when the plan's cycle says so."""
-    reporting = Q(role__in=[AssignmentRole.LEAD, AssignmentRole.RESPONSIBLE])
-    try:
-        cooperating_too = plan.cycle.cooperating_must_report
-    except ReportingCycle.DoesNotExist:
-        cooperating_too = False
-    return reporting | Q(role=AssignmentRole.COOPERATING) if cooperating_too else reporting
-
-
 def report_rows(plan: Plan, period: ReportingPeriod, today: dt.date) -> QuerySet[Assignment]:
     """One row per assignment that must report in ``period``, annotated with its report and ``state``.
 
@@ -81,7 +71,7 @@ def report_rows(plan: Plan, period: ReportingPeriod, today: dt.date) -> QuerySet
     ).order_by("-decided_at", "-pk")
     filed = Q(report_status__in=FILED_STATUSES)
     return (
-        Assignment.objects.filter(must_report(plan), task__section__part__plan=plan)
+        Assignment.objects.filter(must_report(), task__section__part__plan=plan)
         .annotate(
             report_status=Subquery(report.values("status")[:1]),
             submitted_on=TruncDate(Subquery(report.values("submitted_at")[:1]), tzinfo=timezone.get_default_timezone()),

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import django_filters
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +21,7 @@ from supervision.models import (
     Extension,
     ExtensionStatus,
     ProgressReport,
+    ReportingCycle,
     ReportingPeriod,
     ReportStatus,
 )
@@ -28,6 +29,17 @@ from supervision.rules import Light, traffic_light
 from tasklist.models import Assignment, AssignmentRole, Plan, TaskStatus
 
 NOT_STARTED = "none"
+
+
+def must_report() -> Q:
+    """Who owes a report: lead and responsible units always; cooperating units where the plan's
+    reporting cycle says so. The one definition, for the workspace, reminders and dashboards."""
+    cooperating_too = ReportingCycle.objects.filter(
+        plan=OuterRef("task__section__part__plan"), cooperating_must_report=True
+    )
+    return Q(role__in=[AssignmentRole.LEAD, AssignmentRole.RESPONSIBLE]) | (
+        Q(role=AssignmentRole.COOPERATING) & Exists(cooperating_too)
+    )
 
 
 def with_current_report(assignments: QuerySet[Assignment], today: dt.date) -> QuerySet[Assignment]:
@@ -47,6 +59,7 @@ def with_current_report(assignments: QuerySet[Assignment], today: dt.date) -> Qu
         report_status=Subquery(report.values("status")[:1]),
         report_submitted_at=Subquery(report.values("submitted_at")[:1]),
         acknowledged=Exists(Acknowledgement.objects.filter(assignment=OuterRef("pk"))),
+        must_report=Case(When(must_report(), then=Value(True)), default=Value(False), output_field=BooleanField()),
     )
 
 
@@ -56,15 +69,15 @@ def outstanding() -> Q:
 
 
 def overdue(today: dt.date) -> Q:
-    return Q(task__status=TaskStatus.OPEN, period_due_on__lt=today) & outstanding()
+    return Q(must_report=True, task__status=TaskStatus.OPEN, period_due_on__lt=today) & outstanding()
 
 
 def light_of(row: Assignment, today: dt.date) -> Light | None:
     if row.task.status == TaskStatus.CLOSED:
         return Light.CLOSED
-    if row.period_due_on is None:
-        return None
     filed = row.report_status in FILED_STATUSES
+    if row.period_due_on is None or not (row.must_report or filed):
+        return None  # nothing due: a cooperating unit the plan does not ask to report
     submitted_on = timezone.localdate(row.report_submitted_at) if filed and row.report_submitted_at else None
     return traffic_light(row.period_due_on, submitted_on, today)
 
@@ -171,16 +184,13 @@ def outstanding_reports(today: dt.date, *, due_from: dt.date | None = None, due_
     filed = ProgressReport.objects.filter(
         assignment=OuterRef("pk"), period=OuterRef("period_id"), status__in=FILED_STATUSES
     )
-    must_report = Q(role__in=[AssignmentRole.LEAD, AssignmentRole.RESPONSIBLE]) | Q(
-        role=AssignmentRole.COOPERATING, **{f"{plan}__cycle__cooperating_must_report": True}
-    )
     window = Q(period_starts_on__lte=today)
     if due_from is not None:
         window &= Q(period_due_on__gte=due_from)
     if due_until is not None:
         window &= Q(period_due_on__lte=due_until)
     return (
-        Assignment.objects.filter(must_report, task__status=TaskStatus.OPEN)
+        Assignment.objects.filter(must_report(), task__status=TaskStatus.OPEN)
         .annotate(
             period_id=F(f"{plan}__periods__pk"),
             period_starts_on=F(f"{plan}__periods__starts_on"),
