@@ -50,7 +50,10 @@
       grid: { left: 8, right: 16, bottom: 8, top: 24, containLabel: true },
       xAxis: { type: "category", data: data.periods },
       yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
-      series: [{ name: data.trend_label, type: "line", data: data.trend, connectNulls: false, color: "#b71c1c" }]
+      series: [{
+        name: data.trend_label, type: "line", data: data.trend, connectNulls: false, color: "#b71c1c",
+        symbolSize: 8, label: { show: true, formatter: "{c}%" }
+      }]
     });
   }
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
