@@ -1,6 +1,6 @@
 from django.urls import path
 
-from supervision import dashboard, scoring, views
+from supervision import dashboard, exports, scoring, views
 
 app_name = "supervision"
 
@@ -23,10 +23,13 @@ urlpatterns = [
     path("review/extensions/", views.extension_queue, name="extension_queue"),
     path("extensions/<int:pk>/decide/", views.decide_extension, name="decide_extension"),
     path("review/overdue/", views.overdue_list, name="overdue_list"),
+    path("review/overdue.xlsx", exports.overdue_export, name="overdue_export"),
     path("urge/", views.urge, name="urge"),
     path("dashboard/", dashboard.overview, name="overview"),
     path("dashboard/plans/<int:pk>/", dashboard.plan_dashboard, name="dashboard"),
     path("dashboard/plans/<int:pk>/reports/", dashboard.dashboard_reports, name="dashboard_reports"),
+    path("dashboard/plans/<int:pk>/agencies.xlsx", exports.dashboard_export, name="dashboard_export"),
+    path("dashboard/plans/<int:pk>/bulletin.docx", exports.bulletin, name="bulletin"),
     path("dashboard/plans/<int:pk>/scores/", scoring.plan_scores, name="plan_scores"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/open/", views.open_notification, name="open_notification"),

@@ -650,10 +650,9 @@ class OverdueFilter(django_filters.FilterSet):
         fields = ["plan", "agency", "role"]
 
 
-@office_required
-def overdue_list(request):
-    """Every report past its due date and not filed, any period: the office's 催办 list."""
-    today = timezone.localdate()
+def overdue_rows(request, today: dt.date):
+    """The overdue list's rows, narrowed by the URL's filters, in the list's order; (filterset, rows).
+    The page and its export (supervision/exports.py) both read them from here."""
     rows = (
         outstanding_reports(today)
         .filter(due_on__lt=today)
@@ -661,7 +660,15 @@ def overdue_list(request):
         .order_by("agency__sort_order", "agency__name", "due_on", "task__order")
     )
     filterset = OverdueFilter(request.GET or None, queryset=rows)
-    shown = list((filterset.qs if filterset.is_bound and filterset.is_valid() else rows)[:2000])
+    return filterset, (filterset.qs if filterset.is_bound and filterset.is_valid() else rows)
+
+
+@office_required
+def overdue_list(request):
+    """Every report past its due date and not filed, any period: the office's 催办 list."""
+    today = timezone.localdate()
+    filterset, rows = overdue_rows(request, today)
+    shown = list(rows[:2000])
     for row in shown:
         row.late_by = (today - row.due_on).days
     return render(request, "supervision/overdue_list.html", {"filter": filterset, "rows": shown, "today": today})

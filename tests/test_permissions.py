@@ -125,6 +125,7 @@ MATRIX = [
     ("supervision:decide_extension",  "GET",  "approve extension",405,     405,     405,     405,     405,     405),
     ("supervision:decide_extension",  "POST", "approve extension",LOGIN,   403,     403,     403,     DONE,    403),
     ("supervision:overdue_list",      "GET",  "-",                LOGIN,   403,     403,     403,     200,     403),
+    ("supervision:overdue_export",    "GET",  "-",                LOGIN,   403,     403,     403,     200,     403),
     ("supervision:urge",              "GET",  "urge A",           405,     405,     405,     405,     405,     405),
     ("supervision:urge",              "POST", "urge A",           LOGIN,   403,     403,     403,     DONE,    403),
     # dashboards: the office and leaders
@@ -133,6 +134,8 @@ MATRIX = [
     ("supervision:overview",          "GET",  "-",                LOGIN,   403,     403,     403,     200,     200),
     ("supervision:dashboard",         "GET",  "Suqian plan",      LOGIN,   403,     403,     403,     200,     200),
     ("supervision:dashboard_reports", "GET",  "Suqian plan",      LOGIN,   403,     403,     403,     200,     200),
+    ("supervision:dashboard_export",  "GET",  "Suqian plan",      LOGIN,   403,     403,     403,     200,     200),
+    ("supervision:bulletin",          "GET",  "Suqian plan",      LOGIN,   403,     403,     403,     200,     200),
     # notifications: one's own only
     ("supervision:notifications",     "GET",  "-",                LOGIN,   200,     200,     200,     200,     200),
     ("supervision:notifications",     "POST", "mark bob's read",  LOGIN,   DONE,    REFUSED, REFUSED, REFUSED, REFUSED),

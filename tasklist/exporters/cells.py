@@ -51,7 +51,7 @@ def writable_text(text: str) -> str:
     return _UNWRITABLE.sub("", text)
 
 
-CellValue = str | int | Light | None
+CellValue = str | int | float | Light | None
 
 
 # ---------------------------------------------------------------------------
@@ -70,6 +70,8 @@ class Kind(enum.StrEnum):
     SHORT = "short"  # deadline, status, closed: short, centred
     SUMMARY = "summary"  # the latest progress report
     LIGHT = "light"
+    COUNT = "count"  # a figure: centred
+    PERCENT = "percent"  # a rate in per cent (66.7 prints "66.7%"); text such as "—" when there is none
 
 
 @dataclass(frozen=True)
@@ -340,6 +342,8 @@ _WIDTH = {
     Kind.SHORT: 12,
     Kind.SUMMARY: 40,
     Kind.LIGHT: 9,
+    Kind.COUNT: 8,
+    Kind.PERCENT: 11,
 }
 
 

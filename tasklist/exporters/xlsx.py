@@ -58,7 +58,7 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 FALLBACK_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 BODY_FONT, HEADING_FONT = "仿宋_GB2312", "黑体"
-BODY_SIZE, TITLE_SIZE = 11, 18
+BODY_SIZE, TITLE_SIZE, SUBTITLE_SIZE = 11, 18, 12
 
 # ---------------------------------------------------------------------------
 # Styles: a fixed table, so that every style index is known before writing
@@ -69,9 +69,13 @@ _FONTS = (
     (BODY_FONT, BODY_SIZE, False),
     (HEADING_FONT, BODY_SIZE, False),
     (HEADING_FONT, TITLE_SIZE, True),
-    (BODY_FONT, 12, False),
+    (BODY_FONT, SUBTITLE_SIZE, False),
 )
 BODY, HEADING, TITLE, SUBTITLE = range(len(_FONTS))
+
+# A number shown with a percent sign, unscaled: 66.7 prints "66.7%" (Excel's "0.0%" would multiply by 100).
+PERCENT_FORMAT_ID = 164
+_NUMBER_FORMATS = {PERCENT_FORMAT_ID: '0.0"%"'}
 
 # Excel requires the first two fills to be "none" and "gray125"; the others colour the traffic light.
 _LIGHT_FILLS = {Light.GREEN: "FFC6EFCE", Light.YELLOW: "FFFFEB9C", Light.RED: "FFFFC7CE"}
@@ -88,6 +92,7 @@ class _Xf:
     wrap: bool = True
     # Excel's "'" prefix: keeps "=1+2" text even when someone edits the cell later.
     quote: bool = False
+    number_format: int = 0  # 0: General
 
 
 _BASE_STYLES = {
@@ -96,11 +101,14 @@ _BASE_STYLES = {
     # The flat sheet merges nothing: its title runs on over the empty cells to its right.
     "title-unmerged": _Xf(font=TITLE, border=False, horizontal="left", vertical="center", wrap=False),
     "subtitle": _Xf(font=SUBTITLE, border=False, horizontal="center", vertical="center", wrap=False),
+    # A merged subtitle too long for one line (a dashboard export naming its filters) wraps.
+    "subtitle-wrapped": _Xf(font=SUBTITLE, border=False, horizontal="center", vertical="center"),
     "header": _Xf(font=HEADING, horizontal="center", vertical="center"),
     "body": _Xf(),
     "centered": _Xf(horizontal="center"),
     "heading": _Xf(font=HEADING),
     **{f"light-{light}": _Xf(fill=fill, horizontal="center") for light, fill in _LIGHT_FILL_ID.items()},
+    "percent": _Xf(horizontal="center", number_format=PERCENT_FORMAT_ID),
 }
 # Every style has a twin with the quote prefix, for text that looks like a formula (a title may, too).
 _STYLES = list(_BASE_STYLES.items()) + [
@@ -117,6 +125,8 @@ _KIND_STYLE = {
     Kind.SHORT: "centered",
     Kind.SUMMARY: "body",
     Kind.LIGHT: "centered",
+    Kind.COUNT: "centered",
+    Kind.PERCENT: "percent",
 }
 
 
@@ -132,8 +142,12 @@ def _styles_xml() -> str:
     thin = "".join(f'<{side} style="thin"><color auto="1"/></{side}>' for side in ("left", "right", "top", "bottom"))
     borders = f"<border><left/><right/><top/><bottom/><diagonal/></border><border>{thin}<diagonal/></border>"
     xfs = "".join(_xf_xml(xf) for _name, xf in _STYLES)
+    formats = "".join(
+        f'<numFmt numFmtId="{number}" formatCode="{_xml_attribute(code)}"/>' for number, code in _NUMBER_FORMATS.items()
+    )
     return (
         f'<styleSheet xmlns="{_MAIN_NS}">'
+        f'<numFmts count="{len(_NUMBER_FORMATS)}">{formats}</numFmts>'
         f'<fonts count="{len(_FONTS)}">{fonts}</fonts>'
         f'<fills count="{2 + len(_LIGHT_FILLS)}">{fills}</fills>'
         f'<borders count="2">{borders}</borders>'
@@ -149,8 +163,8 @@ def _xf_xml(xf: _Xf) -> str:
     quote = ' quotePrefix="1"' if xf.quote else ""
     wrap = ' wrapText="1"' if xf.wrap else ""
     return (
-        f'<xf numFmtId="0" fontId="{xf.font}" fillId="{xf.fill}" borderId="{int(xf.border)}" xfId="0"'
-        f' applyFont="1" applyFill="1" applyBorder="1" applyAlignment="1"{quote}>'
+        f'<xf numFmtId="{xf.number_format}" fontId="{xf.font}" fillId="{xf.fill}" borderId="{int(xf.border)}" xfId="0"'
+        f' applyNumberFormat="1" applyFont="1" applyFill="1" applyBorder="1" applyAlignment="1"{quote}>'
         f'<alignment horizontal="{xf.horizontal}" vertical="{xf.vertical}"{wrap}/></xf>'
     )
 
@@ -205,7 +219,7 @@ def _cell_xml(ref: str, value: CellValue, style: str, strings: _SharedStrings) -
         return f'<c r="{ref}" s="{STYLE[f"light-{value}"]}" t="s"><v>{strings.index(value.label)}</v></c>'
     if value is None or value == "":
         return f'<c r="{ref}" s="{STYLE[style]}"/>'
-    if isinstance(value, int):
+    if isinstance(value, int | float):
         return f'<c r="{ref}" s="{STYLE[style]}"><v>{value}</v></c>'
     text = writable_text(value)[:EXCEL_CELL_LIMIT]
     if looks_like_formula(text):
@@ -219,7 +233,9 @@ def _cell_xml(ref: str, value: CellValue, style: str, strings: _SharedStrings) -
 
 
 @dataclass
-class _Sheet:
+class Sheet:
+    """One worksheet: the title (row 1), the subtitle (row 2), the table's header (row 3) and body."""
+
     name: str
     table: Table
     title: str
@@ -228,12 +244,12 @@ class _Sheet:
     autofilter: bool
 
 
-def _sheet_name(text: str) -> str:
+def sheet_name(text: str) -> str:
     """Excel refuses a sheet name longer than 31 characters or containing any of []:*?/\\ (a translation might)."""
     return _SHEET_NAME_FORBIDDEN.sub("", text)[:SHEET_NAME_LIMIT]
 
 
-def _worksheet_xml(sheet: _Sheet, strings: _SharedStrings, selected: bool) -> str:
+def _worksheet_xml(sheet: Sheet, strings: _SharedStrings, selected: bool) -> str:
     table = sheet.table
     letters = [get_column_letter(index + 1) for index in range(len(table.columns))]
     last_letter = letters[-1]
@@ -289,19 +305,25 @@ def _sheet_view_xml(selected: bool) -> str:
     )
 
 
-def _title_rows_xml(sheet: _Sheet, strings: _SharedStrings) -> str:
+def _title_rows_xml(sheet: Sheet, strings: _SharedStrings) -> str:
     # Excel never grows a merged row to fit its text, so the title row gets the height its lines need.
+    subtitle_lines, subtitle_style = 1, "subtitle"
     if sheet.merge_title:
-        lines = _lines_needed(sheet.title, sum(column.width for column in sheet.table.columns), TITLE_SIZE)
+        width = sum(column.width for column in sheet.table.columns)
+        lines = _lines_needed(sheet.title, width, TITLE_SIZE)
         style = "title"
+        if _lines_needed(sheet.subtitle, width, SUBTITLE_SIZE) > 1:
+            subtitle_lines = _lines_needed(sheet.subtitle, width, SUBTITLE_SIZE)
+            subtitle_style = "subtitle-wrapped"
     else:
         lines, style = 1, "title-unmerged"
     height = round(lines * TITLE_SIZE * 1.45 + 8, 1)
+    subtitle_height = 22 if subtitle_lines == 1 else round(subtitle_lines * SUBTITLE_SIZE * 1.45 + 6, 1)
     return (
         f'<row r="{TITLE_ROW}" ht="{height}" customHeight="1">'
         f"{_cell_xml(f'A{TITLE_ROW}', sheet.title, style, strings)}</row>"
-        f'<row r="{SUBTITLE_ROW}" ht="22" customHeight="1">'
-        f"{_cell_xml(f'A{SUBTITLE_ROW}', sheet.subtitle, 'subtitle', strings)}</row>"
+        f'<row r="{SUBTITLE_ROW}" ht="{subtitle_height}" customHeight="1">'
+        f"{_cell_xml(f'A{SUBTITLE_ROW}', sheet.subtitle, subtitle_style, strings)}</row>"
     )
 
 
@@ -324,7 +346,7 @@ def _body_rows_xml(table: Table, letters: list[str], strings: _SharedStrings) ->
         yield f'<row r="{number}">{cells}</row>'
 
 
-def _merged_ranges(sheet: _Sheet, letters: list[str]) -> list[str]:
+def _merged_ranges(sheet: Sheet, letters: list[str]) -> list[str]:
     ranges = []
     if sheet.merge_title and len(letters) > 1:
         ranges += [f"A{row}:{letters[-1]}{row}" for row in (TITLE_ROW, SUBTITLE_ROW)]
@@ -375,7 +397,7 @@ def _root_rels_xml() -> str:
     )
 
 
-def _workbook_xml(sheets: list[_Sheet]) -> str:
+def _workbook_xml(sheets: list[Sheet]) -> str:
     entries = "".join(
         f'<sheet name="{_xml_attribute(sheet.name)}" sheetId="{n}" r:id="rId{n}"/>'
         for n, sheet in enumerate(sheets, start=1)
@@ -424,16 +446,16 @@ def document_date(plan: Plan) -> dt.datetime:
     return FALLBACK_DATE
 
 
-def _core_xml(plan: Plan) -> str:
-    stamp = document_date(plan).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _core_xml(title: str, identifier: str, date: dt.datetime) -> str:
+    stamp = date.strftime("%Y-%m-%dT%H:%M:%SZ")
     creator = _xml_text(_("Task-supervision portal"))
     return (
         _XML_DECLARATION
         + '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"'
         ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"'
         ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-        f"<dc:title>{_xml_text(plan.title)}</dc:title>"
-        f"<dc:identifier>{_xml_text(plan.doc_number)}</dc:identifier>"
+        f"<dc:title>{_xml_text(title)}</dc:title>"
+        f"<dc:identifier>{_xml_text(identifier)}</dc:identifier>"
         f"<dc:creator>{creator}</dc:creator><cp:lastModifiedBy>{creator}</cp:lastModifiedBy>"
         f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
         f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
@@ -469,9 +491,9 @@ def export_plan_xlsx(
     own = own_layout(plan, outline, progress)
     flat = flat_layout(plan, outline)
     sheets = [
-        _Sheet(_sheet_name(_("Task division")), own, plan.title, plan.doc_number, merge_title=True, autofilter=False),
-        _Sheet(
-            _sheet_name(_("Task list (one row per task)")),
+        Sheet(sheet_name(_("Task division")), own, plan.title, plan.doc_number, merge_title=True, autofilter=False),
+        Sheet(
+            sheet_name(_("Task list (one row per task)")),
             flat,
             plan.title,
             plan.doc_number,
@@ -479,6 +501,13 @@ def export_plan_xlsx(
             autofilter=True,
         ),
     ]
+    return write_workbook(sheets, title=plan.title, identifier=plan.doc_number, date=document_date(plan))
+
+
+def write_workbook(sheets: list[Sheet], *, title: str, identifier: str, date: dt.datetime) -> bytes:
+    """Any tables as .xlsx bytes, laid out and printed as the plan's: title, subtitle, header repeated on
+    every page, A4 landscape fitted to the width. ``title``, ``identifier`` and ``date`` are the
+    document's properties; the same arguments give the same bytes."""
     strings = _SharedStrings()
     worksheets = [
         (f"xl/worksheets/sheet{n}.xml", _worksheet_xml(sheet, strings, selected=n == 1))
@@ -488,7 +517,7 @@ def export_plan_xlsx(
         [
             ("[Content_Types].xml", _content_types_xml(len(sheets))),
             ("_rels/.rels", _root_rels_xml()),
-            ("docProps/core.xml", _core_xml(plan)),
+            ("docProps/core.xml", _core_xml(title, identifier, date)),
             ("xl/workbook.xml", _workbook_xml(sheets)),
             ("xl/_rels/workbook.xml.rels", _workbook_rels_xml(len(sheets))),
             ("xl/styles.xml", _XML_DECLARATION + _styles_xml()),
