@@ -20,6 +20,7 @@ from django.utils import timezone
 from supervision import actions, reminders, urging
 from supervision.models import Notification, NotificationKind, Reminder, ReminderKind, SendState, UrgeNotice
 from tests.smtp import SmtpServer, overdue_scenario, use
+from tests.threads import race
 
 pytestmark = pytest.mark.django_db
 
@@ -177,28 +178,6 @@ def test_a_refused_digest_does_not_stop_the_others(smtp, scene):
 # ---------------------------------------------------------------------------
 # 4. Two sweeps at once (PostgreSQL's real locking)
 # ---------------------------------------------------------------------------
-
-
-def race(*calls):
-    """Run the calls in threads released together; return each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as error:  # the outcome is what the test inspects
-            outcomes[index] = error
-        finally:
-            connection.close()  # each thread has its own connection
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 class InThread(threading.Thread):
