@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-sqlite test-postgres lint lock clean bench-import bench-reminders
+.PHONY: setup run test test-sqlite test-postgres lint lock clean bench-import bench-reminders bench-dashboard
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ bench-import: setup
 ## bench-reminders: one reminder sweep over 6,000 and 60,000 assignments on PostgreSQL (docs/benchmarks.md).
 bench-reminders: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.reminders
+
+## bench-dashboard: the plan dashboard and an agency's page at 1,000 agencies and 500,000 reports, against
+## one hand-written SQL statement, on PostgreSQL (docs/benchmarks.md).
+bench-dashboard: setup
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.dashboard
 
 ## lock: regenerate the pinned requirements from requirements/*.in (needs uv).
 lock:

@@ -10,7 +10,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    FilteredRelation,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,17 +48,19 @@ STATES = {
     PENDING: _("Not yet due"),
     CLOSED: _("Task closed"),
 }
-# The dashboard's columns: name → the rows it counts.
-MEASURES = {
-    "due": ~Q(state=CLOSED),
-    "submitted": Q(state__in=[ON_TIME, LATE]),
-    ON_TIME: Q(state=ON_TIME),
-    LATE: Q(state=LATE),
-    MISSING: Q(state=MISSING),
-    PENDING: Q(state=PENDING),
-}
 # The states a report row can be in while its task is open (the chart's stacks).
 REPORT_STATES = (ON_TIME, LATE, MISSING, PENDING)
+# The dashboard's columns: name → the states of the rows it counts ("due": every state but "task
+# closed"). A count is the sum of its states' counts; a list, the rows of those states.
+MEASURE_STATES = {
+    "due": REPORT_STATES,
+    "submitted": (ON_TIME, LATE),
+    ON_TIME: (ON_TIME,),
+    LATE: (LATE,),
+    MISSING: (MISSING,),
+    PENDING: (PENDING,),
+}
+MEASURES = {name: Q(state__in=states) for name, states in MEASURE_STATES.items()}
 LIGHTS = (Light.GREEN, Light.YELLOW, Light.RED, Light.CLOSED)
 MEASURE_LABELS = {
     "due": _("Reports due"),
@@ -65,22 +80,36 @@ def report_rows(plan: Plan, period: ReportingPeriod, today: dt.date) -> QuerySet
     arrived on or before the due day in Asia/Shanghai, the due day being the period's or an
     approved extension's. A closed task owes nothing.
     """
-    report = ProgressReport.objects.filter(assignment=OuterRef("pk"), period=period)
-    extension = Extension.objects.filter(
-        assignment=OuterRef("pk"), period=period, status=ExtensionStatus.APPROVED
-    ).order_by("-decided_at", "-pk")
+    # The report and the extension are joined (LEFT JOIN … ON), not looked up row by row: the
+    # state below reads them several times a row. At most one row joins: a report is unique per
+    # (assignment, period); of several approved extensions, the latest decided is the one joined.
+    approved = Extension.objects.filter(period=period, status=ExtensionStatus.APPROVED).order_by()
+    latest = approved.filter(
+        pk=Subquery(approved.filter(assignment=OuterRef("assignment")).order_by("-decided_at", "-pk").values("pk")[:1])
+    ).values("pk")
     filed = Q(report_status__in=FILED_STATUSES)
+    # Filed on or before the due day read in Asia/Shanghai; without an extension, that is before the
+    # period's due day ends there: one comparison, no time-zone conversion of every row.
+    zone = timezone.get_default_timezone()
+    ends = timezone.make_aware(dt.datetime.combine(period.due_on + dt.timedelta(days=1), dt.time.min), zone)
+    in_time = Q(due_extension__isnull=True, period_report__submitted_at__lt=ends) | Q(
+        due_extension__isnull=False, submitted_on__lte=F("due_on")
+    )
     return (
         Assignment.objects.filter(must_report(), task__section__part__plan=plan)
         .annotate(
-            report_status=Subquery(report.values("status")[:1]),
-            submitted_on=TruncDate(Subquery(report.values("submitted_at")[:1]), tzinfo=timezone.get_default_timezone()),
-            due_on=Coalesce(Subquery(extension.values("new_due_on")[:1]), Value(period.due_on)),
+            period_report=FilteredRelation("reports", condition=Q(reports__period=period)),
+            due_extension=FilteredRelation("extensions", condition=Q(extensions__in=Subquery(latest))),
+        )
+        .annotate(
+            report_status=F("period_report__status"),
+            submitted_on=TruncDate("period_report__submitted_at", tzinfo=zone),
+            due_on=Coalesce("due_extension__new_due_on", Value(period.due_on)),
         )
         .annotate(
             state=Case(
                 When(task__status=TaskStatus.CLOSED, then=Value(CLOSED)),
-                When(filed & Q(submitted_on__lte=F("due_on")), then=Value(ON_TIME)),
+                When(filed & in_time, then=Value(ON_TIME)),
                 When(filed, then=Value(LATE)),
                 When(due_on__lt=today, then=Value(MISSING)),
                 default=Value(PENDING),
@@ -141,10 +170,18 @@ def agency_table(plan: Plan, period: ReportingPeriod, today: dt.date, rows=None)
     queries whatever the size. ``rows`` defaults to every report row of the period."""
     filtered = rows is not None
     rows = report_rows(plan, period, today) if rows is None else rows
+    # Grouped by state, which the database then works out once a row (a count FILTERed by each
+    # measure would work it out once a measure).
+    shown: dict[int, dict[str, int]] = {}
+    for agency_id, state, n in rows.values_list("agency_id", "state").annotate(n=Count("pk")).order_by():
+        shown.setdefault(agency_id, {})[state] = n
+    held = Assignment.objects.filter(task__section__part__plan=plan)
+    last = ProgressReport.objects.filter(period__plan=plan, status__in=FILED_STATUSES)
+    if filtered:  # only the agencies the filter kept: one agency's page reads its own rows
+        held, last = held.filter(agency_id__in=list(shown)), last.filter(assignment__agency_id__in=list(shown))
     owning = Q(role__in=[AssignmentRole.LEAD, AssignmentRole.RESPONSIBLE])
     held = (
-        Assignment.objects.filter(task__section__part__plan=plan)
-        .values("agency_id", "agency__name", "agency__kind", "agency__sort_order")
+        held.values("agency_id", "agency__name", "agency__kind", "agency__sort_order")
         .annotate(
             lead=Count("pk", filter=Q(role=AssignmentRole.LEAD)),
             cooperating=Count("pk", filter=Q(role=AssignmentRole.COOPERATING)),
@@ -163,24 +200,12 @@ def agency_table(plan: Plan, period: ReportingPeriod, today: dt.date, rows=None)
         )
         for h in held
     }
-    counted = (
-        rows.values("agency_id").annotate(**{name: Count("pk", filter=q) for name, q in MEASURES.items()}).order_by()
-    )
-    shown = {}
-    for c in counted:
-        figures = table[c["agency_id"]]
-        for name in MEASURES:
-            setattr(figures, name, c[name])
-        shown[c["agency_id"]] = figures
-    last = (
-        ProgressReport.objects.filter(period__plan=plan, status__in=FILED_STATUSES)
-        .values("assignment__agency_id")
-        .annotate(last=Max("submitted_at"))
-        .order_by()
-    )
-    for item in last:
-        if item["assignment__agency_id"] in table:
-            table[item["assignment__agency_id"]].last_report = item["last"]
+    for agency_id, by_state in shown.items():
+        for name, states in MEASURE_STATES.items():
+            setattr(table[agency_id], name, sum(by_state.get(state, 0) for state in states))
+    for agency_id, latest in last.values_list("assignment__agency_id").annotate(last=Max("submitted_at")).order_by():
+        if agency_id in table:
+            table[agency_id].last_report = latest
     if filtered:
         return [figures for agency_id, figures in table.items() if agency_id in shown]
     return list(table.values())
@@ -196,23 +221,27 @@ class PlanTotals:
 
     def measure(self, name: str) -> int:
         """A dashboard column summed over the plan, from the counts per state."""
-        if name == "due":
-            return sum(n for state, n in self.by_state.items() if state != CLOSED)
-        if name == "submitted":
-            return self.by_state[ON_TIME] + self.by_state[LATE]
-        return self.by_state[name]
+        return sum(self.by_state[state] for state in MEASURE_STATES[name])
+
+
+def counts_by_state(rows: QuerySet[Assignment]) -> dict[str, int]:
+    """state → rows in that state (states without a row left out), in one query."""
+    return dict(rows.values_list("state").annotate(n=Count("pk")).order_by().values_list("state", "n"))
 
 
 def plan_totals(rows: QuerySet[Assignment]) -> PlanTotals:
-    """Totals over the report rows (all of the period's, or those a filter kept)."""
-    by_state = dict(rows.values_list("state").annotate(n=Count("pk")).order_by().values_list("state", "n"))
-    tasks = Task.objects.filter(pk__in=rows.values("task_id"))
-    counts = tasks.aggregate(total=Count("pk"), closed=Count("pk", filter=Q(status=TaskStatus.CLOSED)))
+    """Totals over the report rows (all of the period's, or those a filter kept), in two queries."""
+    by_state = counts_by_state(rows)
+    tasks = rows.aggregate(
+        total=Count("task_id", distinct=True),
+        closed=Count("task_id", distinct=True, filter=Q(task__status=TaskStatus.CLOSED)),
+        overdue=Count("task_id", distinct=True, filter=Q(state=MISSING)),
+    )
     return PlanTotals(
-        tasks=counts["total"],
-        closed=counts["closed"],
-        open=counts["total"] - counts["closed"],
-        overdue=tasks.filter(pk__in=rows.filter(state=MISSING).values("task_id")).count(),
+        tasks=tasks["total"],
+        closed=tasks["closed"],
+        open=tasks["total"] - tasks["closed"],
+        overdue=tasks["overdue"],
         by_state={state: by_state.get(state, 0) for state in STATES},
     )
 
@@ -221,20 +250,20 @@ def lights_by_part(rows: QuerySet[Assignment]) -> dict[tuple[int, str], dict[str
     """(part number, title) → light → reports, in one query."""
     counts: dict[tuple[int, str], dict[str, int]] = {}
     grouped = (
-        rows.values("task__section__part__number", "task__section__part__title", "light")
+        rows.values_list("task__section__part__number", "task__section__part__title", "light")
         .annotate(n=Count("pk"))
-        .order_by("task__section__part__number")
+        .order_by()  # sorted here: an ORDER BY makes the database sort every row before grouping
     )
-    for item in grouped:
-        key = (item["task__section__part__number"], item["task__section__part__title"])
-        counts.setdefault(key, dict.fromkeys(LIGHTS, 0))[item["light"]] = item["n"]
+    for number, title, light, n in sorted(grouped):
+        counts.setdefault((number, title), dict.fromkeys(LIGHTS, 0))[light] = n
     return counts
 
 
 def on_time_rate(rows: QuerySet[Assignment]) -> float | None:
     """按期反馈率 over the rows: on time ÷ (on time + late + missing)."""
-    counts = rows.aggregate(**{name: Count("pk", filter=MEASURES[name]) for name in (ON_TIME, LATE, MISSING)})
-    return rate(counts[ON_TIME], counts[ON_TIME] + counts[LATE] + counts[MISSING])
+    by_state = counts_by_state(rows)
+    on_time, late, missing = (by_state.get(state, 0) for state in (ON_TIME, LATE, MISSING))
+    return rate(on_time, on_time + late + missing)
 
 
 def plan_tasks(plan: Plan) -> QuerySet[Task]:
