@@ -47,15 +47,18 @@ lint: $(STAMP)
 ## bench-import: the import/export benchmark on PostgreSQL (docs/benchmarks.md).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
 bench-import: setup
+	$(PY) -m bench.createdb $(BENCH_DATABASE_URL)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.import_export
 
 ## bench-reminders: one reminder sweep over 6,000 and 60,000 assignments on PostgreSQL (docs/benchmarks.md).
 bench-reminders: setup
+	$(PY) -m bench.createdb $(BENCH_DATABASE_URL)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.reminders
 
 ## bench-dashboard: the plan dashboard and an agency's page at 1,000 agencies and 500,000 reports, against
 ## one hand-written SQL statement, on PostgreSQL (docs/benchmarks.md).
 bench-dashboard: setup
+	$(PY) -m bench.createdb $(BENCH_DATABASE_URL)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.dashboard
 
 ## lock: regenerate the pinned requirements from requirements/*.in (needs uv).
