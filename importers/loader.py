@@ -24,6 +24,7 @@ from agencies.names import looks_collective, normalize_name
 from importers.bulk import create_with_history, insert_rows
 from importers.draft import DraftError, PlanDraft, Problem, TaskDraft
 from importers.numerals import section_label, to_chinese
+from supervision import figure_cache
 from supervision.models import ProgressReport
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task
 
@@ -180,6 +181,8 @@ def apply_draft(
     try:
         with transaction.atomic():
             _Apply(draft, report, user, dict(aliases or {})).run()
+            # Its rows go in by COPY and bulk updates, which send no post_save: say so (dropped on rollback).
+            figure_cache.changed()
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:

@@ -133,6 +133,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
+# Cache: the dashboards' figures (supervision/figure_cache.py). Every process that serves pages or
+# writes data must share it, so a deployment with more than one process sets CACHE_URL (redis://…);
+# the default is this process's memory, right for the embedded single process.
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"CACHE_URL={CACHE_URL!r}: only redis://, rediss:// and unix:// are supported.")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}}
+# How long a dashboard's figures may be served from the cache at most (they are dropped at once
+# when the data under them changes); 0 works them out on every request.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 600, minimum=0)
+
 # E-mail: SMTP when EMAIL_HOST is set, otherwise files under var/mail/ for a reader to open.
 EMAIL_HOST = env_str("EMAIL_HOST")
 if EMAIL_HOST:

@@ -4,13 +4,14 @@ the URL, from supervision/filters.py, the same for the dashboard, its lists and 
 
 from __future__ import annotations
 
-from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from portal.decorators import overseer_required
-from supervision import metrics
+from supervision import figure_cache, metrics
 from supervision.filters import ReportRowFilter
 from supervision.models import ReportingPeriod
 from tasklist.models import Plan
@@ -33,32 +34,51 @@ def filtered_rows(request, plan: Plan, period: ReportingPeriod):
     return filterset, (filterset.qs if active else rows), active
 
 
-def list_url(request, plan: Plan, period: ReportingPeriod, measure: str, agency_id: int | None = None) -> str:
-    """The list behind one number: the dashboard's own filters, plus the number's measure (and agency)."""
-    query = QueryDict(mutable=True)
-    query.update(request.GET)
+def list_url(request, plan: Plan, period: ReportingPeriod, measure: str) -> str:
+    """The list behind one number: the dashboard's own filters, plus the number's measure."""
+    query = request.GET.copy()
     query["period"] = str(period.pk)
     query["measure"] = measure
-    if agency_id is not None:
-        query["agency"] = str(agency_id)
     return reverse("supervision:dashboard_reports", args=[plan.pk]) + "?" + query.urlencode()
+
+
+def agency_list_url(request, plan: Plan, period: ReportingPeriod, measure: str):
+    """The list behind one agency's number, as a function of the agency's id: the URL is encoded
+    once for the whole table, the dashboard's filters with its agency replaced by the row's."""
+    query = request.GET.copy()
+    query.pop("agency", None)
+    query["period"] = str(period.pk)
+    query["measure"] = measure
+    base = reverse("supervision:dashboard_reports", args=[plan.pk]) + "?" + query.urlencode() + "&agency="
+    return lambda agency_id: base + str(agency_id)
 
 
 @overseer_required
 def plan_dashboard(request, pk: int):
     plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=pk)
     period = selected_period(plan, request)
-    periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("starts_on"))
-    context = {"plan": plan, "period": period, "periods": periods}
-    if period is None:
-        return render(request, "supervision/dashboard.html", context)
+    context = {"plan": plan, "period": period}
+    if period is not None:
+        # Everything below the heading is the same for everyone who may see the plan: cached until
+        # the data under it changes (supervision/figure_cache.py).
+        key = figure_cache.key("dashboard", plan.pk, period.pk, query=request.GET.urlencode())
+        context["figures"] = mark_safe(
+            figure_cache.cached(
+                key, lambda: render_to_string("supervision/_dashboard_figures.html", figures(request, plan, period))
+            )
+        )
+    return render(request, "supervision/dashboard.html", context)
+
+
+def figures(request, plan: Plan, period: ReportingPeriod) -> dict:
+    """The dashboard's figures, charts and tables for ``period`` under the URL's filters."""
     today = timezone.localdate()
+    periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("starts_on"))
     filterset, rows, active = filtered_rows(request, plan, period)
     table = metrics.agency_table(plan, period, today, rows if active else None)
+    links = {name: agency_list_url(request, plan, period, name) for name in metrics.MEASURES}
     for row in table:
-        row.cells = [
-            (getattr(row, name), list_url(request, plan, period, name, row.agency_id)) for name in metrics.MEASURES
-        ]
+        row.cells = [(getattr(row, name), links[name](row.agency_id)) for name in metrics.MEASURES]
     totals = metrics.plan_totals(rows)
     lights = metrics.lights_by_part(rows)
     # The trend: the same filters over each period that has started (one query a period).
@@ -81,21 +101,23 @@ def plan_dashboard(request, pk: int):
         "trend": trend,
         "trend_label": str(metrics.MEASURE_LABELS["on_time_rate"]),
     }
-    context.update(
-        filter=filterset,
-        table=table,
-        totals=totals,
-        total_cells=[
+    return {
+        "plan": plan,
+        "period": period,
+        "periods": periods,
+        "filter": filterset,
+        "table": table,
+        "totals": totals,
+        "total_cells": [
             (label, totals.measure(name), list_url(request, plan, period, name), name)
             for name, label in metrics.MEASURE_LABELS.items()
             if name in metrics.MEASURES
         ],
-        sections=metrics.section_progress(plan),
-        measure_labels={name: metrics.MEASURE_LABELS[name] for name in metrics.MEASURES},
-        chart=chart,
-        query=request.GET.urlencode(),
-    )
-    return render(request, "supervision/dashboard.html", context)
+        "sections": metrics.section_progress(plan),
+        "measure_labels": {name: metrics.MEASURE_LABELS[name] for name in metrics.MEASURES},
+        "chart": chart,
+        "query": request.GET.urlencode(),
+    }
 
 
 @overseer_required

@@ -42,6 +42,15 @@ def requires(condition: bool, reason: str):
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: a test's rolled-back rows must not live on in the
+    dashboards' cached figures of the next (in a TestCase transaction no commit bumps their version)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def postgres():
     requires(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
