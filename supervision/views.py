@@ -7,13 +7,15 @@ id from another agency is a 404; every change goes through ``supervision.actions
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 import django_filters
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -430,7 +432,12 @@ def review_report(request, pk: int):
 @login_required
 def attachment(request, pk: int):
     item = get_object_or_404(Attachment.objects.visible_to(request.user), pk=pk)
-    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
+    if settings.ATTACHMENT_ACCEL_REDIRECT:
+        # Behind nginx: this view decided who may read it; nginx sends the file from an internal location.
+        response = HttpResponse(content_type=item.content_type)
+        response["X-Accel-Redirect"] = settings.ATTACHMENT_ACCEL_REDIRECT + quote(item.file.name)
+    else:
+        response = FileResponse(item.file.open("rb"), content_type=item.content_type)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=item.name)
     response["X-Content-Type-Options"] = "nosniff"
     return response

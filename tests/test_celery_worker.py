@@ -234,3 +234,30 @@ def test_a_worker_killed_mid_sweep_still_sends_each_digest_once(start_worker, sm
     assert Counter(Reminder.objects.values_list("state", "claimed_by", "attempts")) == {
         (SendState.SENT, task_id, 1): total
     }
+
+
+def test_healthz_sees_a_real_worker_and_the_beat(start_worker, broker, client, settings, tmp_path):
+    """No beat and no worker: 503. Then a worker and the beat, as deployed: both report in, 200."""
+    settings.CELERY_BROKER_URL = broker
+    assert client.get("/healthz").status_code == 503
+    worker = start_worker()
+    environment = {**os.environ, "DEBUG": "1", "CELERY_BROKER_URL": broker, "REDIS_URL": broker,
+                   "DATABASE_URL": worker_database_url(), "PORTAL_VAR_DIR": str(tmp_path / "var")}  # fmt: skip
+    with open(tmp_path / "beat.log", "wb") as log:
+        beat = subprocess.Popen(
+            [str(CELERY), "-A", "portal", "beat", "--loglevel=INFO", "--schedule", str(tmp_path / "beat-schedule")],
+            cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        worker.wait_for(
+            lambda: client.get("/healthz").status_code == 200,
+            f"/healthz to answer 200 (when the wait began: {client.get('/healthz').content.decode()})",
+            timeout=90,
+        )
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(beat.pid, signal.SIGKILL)
+        beat.wait(timeout=10)
+    checks = client.get("/healthz").json()["checks"]
+    assert checks["beat"]["status"] == "ok"
+    assert [w["status"] for w in checks["workers"]["list"] if w["name"].startswith(worker.queue)] == ["ok"]
