@@ -1,0 +1,182 @@
+"""The API's endpoints: read-only viewsets over the models' ``visible_to`` querysets, and one
+plan's dashboard figures from supervision/metrics.py under the dashboard's own filters.
+
+An id outside the caller's queryset is a 404 like an id that does not exist; a filter value that
+is not valid (or names something the caller may not see) is a 400 naming the filter.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from agencies.models import AgencyKind
+from portal.api import filters, serializers
+from portal.api.permissions import SeesEverything
+from supervision import metrics
+from supervision.filters import ReportRowFilter
+from supervision.models import ProgressReport, ReportingPeriod
+from supervision.rules import Light
+from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task
+
+TREE_ORDER = ("section__part__plan_id", "section__part__number", "section__number", "order", "pk")
+
+
+class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    # Any path segment reaches the view, so that "/tasks/0.5/" is the API's JSON 404 (get_object
+    # finds no such id), not the site's HTML "page not found".
+    lookup_value_regex = "[^/]+"
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Plans the caller may see")),
+    retrieve=extend_schema(summary=_("One plan, with its parts, sections and reporting periods")),
+)
+class PlanViewSet(ReadOnlyViewSet):
+    filterset_class = filters.PlanFilter
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action == "figures":  # the plan alone, not its task count and periods
+            return Plan.objects.visible_to(user)
+        visible_tasks = Task.objects.visible_to(user)
+        plans = (
+            Plan.objects.visible_to(user)
+            .annotate(
+                task_count=Count(
+                    "parts__sections__tasks", filter=Q(parts__sections__tasks__in=visible_tasks), distinct=True
+                )
+            )
+            .prefetch_related(Prefetch("periods", queryset=ReportingPeriod.objects.order_by("starts_on")))
+            .order_by(*Plan._meta.ordering, "pk")  # aggregation drops Meta.ordering
+        )
+        if self.action == "retrieve":
+            plans = plans.prefetch_related(
+                Prefetch("parts", queryset=Part.objects.order_by("number")),
+                Prefetch("parts__sections", queryset=Section.objects.order_by("number")),
+            )
+        return plans
+
+    def get_serializer_class(self):
+        return serializers.PlanDetailSerializer if self.action == "retrieve" else serializers.PlanSerializer
+
+    @extend_schema(
+        summary=_("One plan's dashboard figures for one period (the office and leaders)"),
+        description=_(
+            "The same figures as the plan's dashboard page (docs/metrics.md), under the same filters. "
+            "Without `period`, the plan's current period (the latest that has started)."
+        ),
+        parameters=[
+            OpenApiParameter("period", OpenApiTypes.INT, description=_("A reporting period of the plan.")),
+            OpenApiParameter("part", OpenApiTypes.INT, description=_("A part of the plan.")),
+            OpenApiParameter("section", OpenApiTypes.INT, description=_("A section of the plan.")),
+            OpenApiParameter("agency", OpenApiTypes.INT, description=_("An agency named on the plan.")),
+            OpenApiParameter("kind", str, enum=AgencyKind.values, description=_("Agency kind.")),
+            OpenApiParameter("role", str, enum=AssignmentRole.values, description=_("The agency's role.")),
+            OpenApiParameter("light", str, enum=[light.value for light in Light], description=_("Traffic light.")),
+            OpenApiParameter("q", str, description=_("Search in the task, the agency and the printed name.")),
+        ],
+        responses=serializers.FiguresSerializer,
+        filters=False,
+    )
+    @action(detail=True, permission_classes=[SeesEverything], filterset_class=None, pagination_class=None)
+    def figures(self, request, pk=None):
+        plan = self.get_object()
+        today = timezone.localdate()
+        period = self._period(plan, today)
+        data = {"plan": plan, "period": period, "today": today, "filtered": False}
+        data.update(totals=None, agencies=[], lights_by_part=[])  # a plan without periods has no figures
+        if period is not None:
+            rows = metrics.report_rows(plan, period, today)
+            filterset = ReportRowFilter(request.query_params, queryset=rows, plan=plan)
+            if not filterset.is_valid():
+                raise ValidationError(filterset.errors)
+            # As the dashboard (supervision/dashboard.py, filtered_rows): a filter that keeps every
+            # value empty is no filter, and the agency table then lists every agency of the plan.
+            active = any(filterset.form.cleaned_data.values())
+            if active:
+                rows = filterset.qs
+            data.update(
+                filtered=active,
+                totals=serializers.totals_data(metrics.plan_totals(rows)),
+                agencies=metrics.agency_table(plan, period, today, rows if active else None),
+                lights_by_part=serializers.lights_data(metrics.lights_by_part(rows)),
+            )
+        return Response(serializers.FiguresSerializer(data).data)
+
+    def _period(self, plan: Plan, today) -> ReportingPeriod | None:
+        """The period asked for (400 when it is not one of the plan's), else the plan's current one."""
+        periods = ReportingPeriod.objects.filter(plan=plan)
+        field = forms.ModelChoiceField(queryset=periods, required=False)
+        try:
+            chosen = field.clean(self.request.query_params.get("period"))
+        except forms.ValidationError as error:
+            raise ValidationError({"period": error.messages}) from None
+        return chosen or periods.current(today).first() or periods.order_by("starts_on").first()
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Tasks the caller may see")),
+    retrieve=extend_schema(summary=_("One task, with the units named on it")),
+)
+class TaskViewSet(ReadOnlyViewSet):
+    serializer_class = serializers.TaskSerializer
+    filterset_class = filters.TaskFilter
+
+    def get_queryset(self):
+        return (
+            Task.objects.visible_to(self.request.user)
+            .select_related("section__part")
+            .prefetch_related(
+                Prefetch("assignments", queryset=Assignment.objects.select_related("agency").order_by("order", "pk"))
+            )
+            .order_by(*TREE_ORDER)
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Assignments (an agency named on a task, in a role) on the tasks the caller may see")),
+    retrieve=extend_schema(summary=_("One assignment")),
+)
+class AssignmentViewSet(ReadOnlyViewSet):
+    serializer_class = serializers.AssignmentSerializer
+    filterset_class = filters.AssignmentFilter
+
+    def get_queryset(self):
+        return (
+            Assignment.objects.visible_to(self.request.user)
+            .select_related("agency", "task__section__part", "acknowledgement")
+            .order_by(*(f"task__{field}" for field in TREE_ORDER), "order", "pk")
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Progress reports the caller may read"),
+        description=_(
+            "The office and leaders read the reports sent to the office (submitted, accepted); an agency "
+            "its own in every state, and a lead unit those sent to the office by the other units on the "
+            "tasks it leads. Drafts, reports waiting for the agency head and returned reports being "
+            "revised are read by nobody outside the agency."
+        ),
+    ),
+    retrieve=extend_schema(summary=_("One progress report")),
+)
+class ReportViewSet(ReadOnlyViewSet):
+    serializer_class = serializers.ReportSerializer
+    filterset_class = filters.ReportFilter
+
+    def get_queryset(self):
+        return (
+            ProgressReport.objects.visible_to(self.request.user)
+            .select_related("assignment__agency", "period")
+            .order_by("period__plan_id", "period__starts_on", "assignment__task_id", "assignment__order", "pk")
+        )
