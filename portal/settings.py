@@ -8,6 +8,7 @@ under var/mail/.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -25,6 +26,8 @@ _DEV_SECRET_KEY = "dev-only-insecure-key-never-used-when-DEBUG-is-off"
 SECRET_KEY = env_str("SECRET_KEY") or (_DEV_SECRET_KEY if DEBUG else None)
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (set DEBUG=1 for development).")
+if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or SECRET_KEY.startswith("change-me")):
+    raise ImproperlyConfigured("SECRET_KEY is the development key or .env.example's placeholder: set a random one.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -37,8 +40,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_filters",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "import_export",
     "simple_history",
+    "axes",  # login lockout: before "portal", whose signal receivers follow axes' own
     "agencies",
     "tasklist",
     "supervision",
@@ -56,8 +63,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.middleware.SessionExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.middleware.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as axes asks: turns a locked-out login into the lockout page (portal/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -95,13 +106,44 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 10, minimum=8)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "tasklist:plan_list"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login protection (docs/security.md). Axes' backend comes first: it refuses a locked-out login
+# before any password is checked. LOGIN_FAILURE_LIMIT failures for one username from one address
+# lock that pair for LOGIN_LOCKOUT_MINUTES (attempts while locked do not extend it); a successful
+# login clears the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "portal.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_DISABLE_ACCESS_LOG = True  # logins are audited in supervision.AuditEvent (portal/auth_audit.py)
+# The client's address: REMOTE_ADDR, or behind this many reverse proxies (nginx in front of gunicorn:
+# 1) the address the outermost one appended to X-Forwarded-For (portal/lockout.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "portal.lockout.client_ip"
+# Sessions end after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after the login
+# at the latest (portal/middleware.py, SessionExpiryMiddleware).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 
 # Internationalisation: Chinese by default, English through the language switch.
 LANGUAGE_CODE = "zh-hans"
@@ -164,6 +206,14 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "督查室 <duchashi@localhos
 
 # Security headers that cost nothing in development.
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Scripts only from the portal's own files (no inline script, no CDN: an intranet has no internet);
+# inline styles stay allowed for the charts' tooltips. Empty turns the header off.
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'",
+)
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
@@ -172,8 +222,10 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Monitoring asks the web process directly, over plain HTTP inside the host or the compose network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Largest task-table upload accepted, in bytes (checked by the import form).
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1024)
@@ -199,12 +251,55 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=REMINDER_HOUR, minute=REMINDER_MINUTE),
     },
 }
+# /healthz: the beat and the workers write a heartbeat to the broker's Redis; older than these, they
+# are reported stale (the beat ticks at least every CELERY_BEAT_MAX_LOOP_INTERVAL seconds).
+CELERY_BEAT_MAX_LOOP_INTERVAL = 60
+CELERY_BEAT_SCHEDULER = "portal.celery:HeartbeatScheduler"
+HEALTH_BEAT_MAX_AGE_SECONDS = env_int("HEALTH_BEAT_MAX_AGE_SECONDS", 180, minimum=1)
+HEALTH_WORKER_MAX_AGE_SECONDS = env_int("HEALTH_WORKER_MAX_AGE_SECONDS", 90, minimum=1)
+HEALTH_WORKER_INTERVAL_SECONDS = 30
 # Links in e-mails point here.
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
 # Largest attachment a progress report may carry, and how many per report.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 ATTACHMENT_MAX_COUNT = env_int("ATTACHMENT_MAX_COUNT", 10, minimum=1)
+# Behind nginx: the attachment view checks who may read the file, then hands it to nginx's internal
+# location with this prefix (X-Accel-Redirect; docs/deploy.md). Unset: the view sends the file itself.
+ATTACHMENT_ACCEL_REDIRECT = env_str("ATTACHMENT_ACCEL_REDIRECT", "")
+if ATTACHMENT_ACCEL_REDIRECT and not (ATTACHMENT_ACCEL_REDIRECT[:1] == ATTACHMENT_ACCEL_REDIRECT[-1:] == "/"):
+    raise ImproperlyConfigured("ATTACHMENT_ACCEL_REDIRECT must start and end with '/', e.g. /_attachments/.")
+
+# The read API (portal/api/, docs/api.md): a token (Authorization: Token <key>) or the browser's
+# session, read-only, scoped like the pages, paginated; its OpenAPI schema at /api/v1/schema/.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: an anonymous request gets 401 with "WWW-Authenticate: Token", not a login page.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.PagePagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Task-supervision portal API",
+    "DESCRIPTION": "Read-only: plans, tasks, assignments, progress reports and dashboard figures (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.schema.document_errors",
+    ],
+}
 
 LOGGING = {
     "version": 1,

@@ -80,6 +80,12 @@ MATRIX = [
     ("login",                         "POST", "log in as alice",  DONE,    DONE,    DONE,    DONE,    DONE,    DONE),
     ("logout",                        "GET",  "-",                405,     405,     405,     405,     405,     405),
     ("logout",                        "POST", "-",                LOGIN,   LOGIN,   LOGIN,   LOGIN,   LOGIN,   LOGIN),
+    # one's own password (tests/test_login_security.py changes it; here the old one is wrong)
+    ("password_change",               "GET",  "-",                LOGIN,   200,     200,     200,     200,     200),
+    ("password_change",               "POST", "wrong old password",LOGIN,  200,     200,     200,     200,     200),
+    ("password_change_done",          "GET",  "-",                LOGIN,   200,     200,     200,     200,     200),
+    # monitoring: no login, nothing secret (tests/test_health.py)
+    ("healthz",                       "GET",  "-",                200,     200,     200,     200,     200,     200),
     # the plan browser
     ("tasklist:plan_list",            "GET",  "-",                LOGIN,   200,     200,     200,     200,     200),
     ("tasklist:plan_detail",          "GET",  "Suqian plan",      LOGIN,   200,     200,     200,     200,     200),
@@ -152,6 +158,22 @@ MATRIX = [
     ("importers:confirm",             "POST", "confirm import",   LOGIN,   403,     403,     403,     DONE,    403),
     ("importers:cancel",              "GET",  "cancel import",    LOGIN,   403,     403,     403,     405,     403),
     ("importers:cancel",              "POST", "cancel import",    LOGIN,   403,     403,     403,     DONE,    403),
+    # the read API (docs/api.md): anonymous gets 401 (a token is expected), not the login page;
+    # scoped like the pages; figures like the dashboards. A POST answers 405 (tests/test_api.py).
+    ("api:api-root",                  "GET",  "-",                401,     200,     200,     200,     200,     200),
+    ("api:schema",                    "GET",  "-",                401,     200,     200,     200,     200,     200),
+    ("api:plan-list",                 "GET",  "-",                401,     200,     200,     200,     200,     200),
+    ("api:plan-detail",               "GET",  "Suqian plan",      401,     200,     200,     200,     200,     200),
+    ("api:plan-detail",               "GET",  "Jilin plan",       401,     404,     404,     404,     200,     200),
+    ("api:plan-figures",              "GET",  "Suqian plan",      401,     403,     403,     403,     200,     200),
+    ("api:task-list",                 "GET",  "-",                401,     200,     200,     200,     200,     200),
+    ("api:task-detail",               "GET",  "A's task",         401,     200,     404,     200,     200,     200),
+    ("api:assignment-list",           "GET",  "-",                401,     200,     200,     200,     200,     200),
+    ("api:assignment-detail",         "GET",  "A's assignment",   401,     200,     404,     200,     200,     200),
+    ("api:report-list",               "GET",  "-",                401,     200,     200,     200,     200,     200),
+    # A's returned report is A's alone until sent again; its submitted one the office reads.
+    ("api:report-detail",             "GET",  "A's report (API)", 401,     200,     404,     200,     404,     404),
+    ("api:report-detail",             "GET",  "A's sent report",  401,     200,     404,     200,     200,     200),
 ]
 # fmt: on
 
@@ -172,6 +194,14 @@ def _reload(obj):
 
 CASES = {
     "-": Case(),
+    "wrong old password": Case(
+        data=lambda w: {
+            "old_password": "not-the-password",
+            "new_password1": "Suqian-2025-x",
+            "new_password2": "Suqian-2025-x",
+        },
+        state=lambda w: sorted(User.objects.values_list("password", flat=True)),
+    ),
     "log in as alice": Case(
         data=lambda w: {"username": "alice", "password": "pw-alice"},
         state=lambda w: User.objects.get(username="alice").last_login,
@@ -272,6 +302,8 @@ CASES = {
     ),
     "confirm import": Case(args=lambda w: [w.session.pk], state=lambda w: _reload(w.session).status),
     "cancel import": Case(args=lambda w: [w.session.pk], state=lambda w: _reload(w.session) is not None),
+    "A's report (API)": Case(args=lambda w: [w.report.pk]),
+    "A's sent report": Case(args=lambda w: [w.report_2.pk]),
 }
 
 

@@ -36,6 +36,13 @@ AUDIT_LABELS = {
     "extension.refuse": gettext_lazy("Refused the extension"),
     "cycle.set": gettext_lazy("Set the reporting cycle"),
     "scoring.set": gettext_lazy("Set the scoring rule"),
+    # logins (portal/auth_audit.py)
+    "auth.login": gettext_lazy("Logged in"),
+    "auth.login_failed": gettext_lazy("Failed login"),
+    "auth.locked_out": gettext_lazy("Login locked after repeated failures"),
+    "auth.logout": gettext_lazy("Logged out"),
+    "auth.session_expired": gettext_lazy("Session expired"),
+    "auth.password_change": gettext_lazy("Changed the password"),
 }
 
 

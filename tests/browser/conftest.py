@@ -100,9 +100,15 @@ def new_page(request, chromium, live_server, screenshot):
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        # A script the Content-Security-Policy blocked, or one that failed, is a broken page.
+        page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        return page
 
+    problems: list[str] = []
     yield open_page
+    assert problems == [], "errors in the browser's console"
     failed = getattr(request.node, "report_call", None) is not None and request.node.report_call.failed
     for context in contexts:
         if failed:

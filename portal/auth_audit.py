@@ -1,0 +1,88 @@
+"""Every login, failed login, lockout, logout and password change in the audit trail (AuditEvent).
+
+Connected in PortalConfig.ready to Django's auth signals and axes' ``user_locked_out``. Each event
+records the username tried, the client's address and its user agent (truncated); never a password.
+The events name no task, so the office and leaders read them and agency staff do not
+(``AuditEvent.objects.visible_to``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from django.utils import timezone
+
+from portal.lockout import client_ip
+
+LOGIN = "auth.login"
+LOGIN_FAILED = "auth.login_failed"
+LOCKED_OUT = "auth.locked_out"
+LOGOUT = "auth.logout"
+SESSION_EXPIRED = "auth.session_expired"
+PASSWORD_CHANGE = "auth.password_change"
+
+USERNAME_MAX = 150  # Django's username length: anything longer was not a username
+USER_AGENT_MAX = 200
+
+
+def client_of(request: HttpRequest | None) -> dict[str, str | None]:
+    """The client as the trail records it: its address and (truncated) user agent."""
+    if request is None:
+        return {"ip": None, "user_agent": ""}
+    ip = getattr(request, "axes_ip_address", None) or client_ip(request)
+    return {"ip": ip, "user_agent": request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX]}
+
+
+def record(action: str, request: HttpRequest | None, *, actor=None, username: str | None = None, **details):
+    """One AuditEvent about a user account: ``actor`` is who was logged in (nobody for a failed
+    login), the object the account tried, when it exists."""
+    from supervision.models import AuditEvent
+
+    username = (username if username is not None else actor.get_username() if actor else "")[:USERNAME_MAX]
+    if actor is not None:
+        account_id = actor.pk
+    elif username:
+        users = get_user_model().objects.filter(**{get_user_model().USERNAME_FIELD: username})
+        account_id = users.values_list("pk", flat=True).first()
+    else:
+        account_id = None
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        at=timezone.now(),
+        object_type="auth.user",
+        object_id="" if account_id is None else str(account_id),
+        after={"username": username, **client_of(request), **details},
+    )
+
+
+def on_logged_in(sender, request, user, **kwargs) -> None:
+    record(LOGIN, request, actor=user)
+
+
+def on_login_failed(sender, credentials: dict, request=None, **kwargs) -> None:
+    # Django has already masked the password in ``credentials``; only the username is read.
+    username = str(credentials.get(get_user_model().USERNAME_FIELD) or "")
+    record(LOGIN_FAILED, request, username=username)
+
+
+def on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
+    """Sent by axes for the failure that reaches the limit and for every attempt refused while locked."""
+    record(
+        LOCKED_OUT,
+        request,
+        username=str(username or ""),
+        failure_limit=settings.AXES_FAILURE_LIMIT,
+        lockout_minutes=settings.LOGIN_LOCKOUT_MINUTES,
+    )
+
+
+def on_logged_out(sender, request, user, **kwargs) -> None:
+    if user is None:  # a log-out without a login changes nothing
+        return
+    reason = getattr(request, "session_end_reason", None)  # set by SessionExpiryMiddleware
+    if reason:
+        record(SESSION_EXPIRED, request, actor=user, reason=reason)
+    else:
+        record(LOGOUT, request, actor=user)
