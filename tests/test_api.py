@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
@@ -482,6 +483,8 @@ def test_figures_default_to_the_current_period_and_answer_without_one(alice, suq
 
 
 def _queries(client: Client, name: str, *args, **params) -> tuple[int, int]:
+    """The queries of working the answer out: the figures are otherwise read from the cache."""
+    cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = get(client, name, *args, **params)
     assert response.status_code == 200
@@ -523,3 +526,19 @@ def test_figure_queries_do_not_grow_with_reports(alice, busy_period):
         for a in unreported[:40]
     )
     assert _queries(client, "plan-figures", busy_period.plan_id, period=busy_period.pk)[0] == few
+
+
+def test_figures_are_read_from_the_dashboards_cache_until_a_change(
+    alice, busy_period, django_capture_on_commit_callbacks
+):
+    client = api(alice)
+    first = get(client, "plan-figures", busy_period.plan_id, period=busy_period.pk).json()
+    with CaptureQueriesContext(connection) as queries:
+        again = get(client, "plan-figures", busy_period.plan_id, period=busy_period.pk).json()
+    assert again == first
+    assert not any("supervision_progressreport" in q["sql"] for q in queries.captured_queries)
+    report = ProgressReport.objects.filter(period=busy_period, status="submitted").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.return_report(report, alice, "请补充")
+    after = get(client, "plan-figures", busy_period.plan_id, period=busy_period.pk).json()
+    assert after["totals"]["measures"]["submitted"] == first["totals"]["measures"]["submitted"] - 1

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from agencies.models import AgencyKind
 from portal.api import filters, serializers
 from portal.api.permissions import SeesEverything
-from supervision import metrics
+from supervision import figure_cache, metrics
 from supervision.filters import ReportRowFilter
 from supervision.models import ProgressReport, ReportingPeriod
 from supervision.rules import Light
@@ -92,6 +92,11 @@ class PlanViewSet(ReadOnlyViewSet):
         plan = self.get_object()
         today = timezone.localdate()
         period = self._period(plan, today)
+        # Kept until the data under them changes, like the dashboard page's (supervision/figure_cache.py).
+        key = figure_cache.key("api-figures", plan.pk, period.pk if period else None, query=request.GET.urlencode())
+        return Response(figure_cache.cached(key, lambda: self._figures(request, plan, period, today)))
+
+    def _figures(self, request, plan: Plan, period: ReportingPeriod | None, today) -> dict:
         data = {"plan": plan, "period": period, "today": today, "filtered": False}
         data.update(totals=None, agencies=[], lights_by_part=[])  # a plan without periods has no figures
         if period is not None:
@@ -110,7 +115,7 @@ class PlanViewSet(ReadOnlyViewSet):
                 agencies=metrics.agency_table(plan, period, today, rows if active else None),
                 lights_by_part=serializers.lights_data(metrics.lights_by_part(rows)),
             )
-        return Response(serializers.FiguresSerializer(data).data)
+        return dict(serializers.FiguresSerializer(data).data)
 
     def _period(self, plan: Plan, today) -> ReportingPeriod | None:
         """The period asked for (400 when it is not one of the plan's), else the plan's current one."""
