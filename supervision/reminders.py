@@ -39,6 +39,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from agencies.models import Agency, Membership, MembershipRole
 from portal.roles import OFFICE_GROUP
@@ -210,9 +211,9 @@ def _item_line(reminder: Reminder, today: dt.date) -> str:
     plan = task.section.part.plan
     late_by = (today - reminder.due_on).days
     when = (
-        _("overdue by %(days)d days") % {"days": late_by}
+        ngettext("overdue by %(days)d day", "overdue by %(days)d days", late_by) % {"days": late_by}
         if late_by > 0
-        else _("due in %(days)d days") % {"days": -late_by}
+        else ngettext("due in %(days)d day", "due in %(days)d days", -late_by) % {"days": -late_by}
         if late_by < 0
         else _("due today")
     )
@@ -243,15 +244,27 @@ def compose(digest: Digest, today: dt.date) -> EmailMessage:
     items = "\n\n".join(_item_line(r, today) for r in shown)
     count = len(digest.reminders)
     if digest.audience == OFFICE:
-        subject = _("【催办】%(count)d reports are more than %(days)d days overdue")
+        subject = ngettext(
+            "【催办】%(count)d report is more than %(days)d days overdue",
+            "【催办】%(count)d reports are more than %(days)d days overdue",
+            count,
+        )
         intro = _("These progress reports are more than %(days)d days overdue:")
         full_list = reverse("supervision:overdue_list")
     elif digest.audience == HEADS:
-        subject = _("【催办】%(agency)s: %(count)d reports are more than %(days)d days overdue")
+        subject = ngettext(
+            "【催办】%(agency)s: %(count)d report is more than %(days)d days overdue",
+            "【催办】%(agency)s: %(count)d reports are more than %(days)d days overdue",
+            count,
+        )
         intro = _("Your agency's progress reports below are more than %(days)d days overdue; please see to them:")
         full_list = reverse("supervision:workspace") + "?overdue=on"
     else:
-        subject = _("【催办】%(agency)s: %(count)d progress reports to file")
+        subject = ngettext(
+            "【催办】%(agency)s: %(count)d progress report to file",
+            "【催办】%(agency)s: %(count)d progress reports to file",
+            count,
+        )
         intro = _("The progress reports below are due soon or overdue. Please file them in the portal:")
         full_list = reverse("supervision:workspace")
     values = {

@@ -230,3 +230,18 @@ class RefusingBackend:
 
     def close(self):
         pass
+
+
+def test_english_digests_say_one_day_not_one_days(people, suqian, lead_assignment, settings):
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    today = timezone.localdate()
+    ReportingPeriod.objects.create(
+        plan=suqian, label="This month", starts_on=today - dt.timedelta(days=20), ends_on=today,
+        due_on=today + dt.timedelta(days=1),
+    )  # fmt: skip
+    with translation.override("en"):
+        reminders.sweep()
+    bodies = "\n".join(m.body for m in mail.outbox)
+    assert "due in 1 day" in bodies and "1 days" not in bodies
