@@ -17,6 +17,9 @@ from supervision.models import ReportingPeriod
 from tasklist.models import Plan
 
 
+TREND_PERIODS = 12
+
+
 def selected_period(plan: Plan, request) -> ReportingPeriod | None:
     """The period asked for, else the plan's current one (the latest that has started)."""
     periods = ReportingPeriod.objects.filter(plan=plan)
@@ -81,8 +84,9 @@ def figures(request, plan: Plan, period: ReportingPeriod) -> dict:
         row.cells = [(getattr(row, name), links[name](row.agency_id)) for name in metrics.MEASURES]
     totals = metrics.plan_totals(rows)
     lights = metrics.lights_by_part(rows)
-    # The trend: the same filters over each period that has started (one query a period).
-    started = [p for p in periods if p.starts_on <= today]
+    # The trend: the same filters over each of the last TREND_PERIODS periods that have started (one
+    # query a period: a plan reporting monthly for six years would otherwise make 72).
+    started = [p for p in periods if p.starts_on <= today][-TREND_PERIODS:]
     trend = [
         metrics.on_time_rate(
             ReportRowFilter(request.GET or None, queryset=metrics.report_rows(plan, p, today), plan=plan).qs

@@ -149,3 +149,21 @@ def test_scores_follow_the_rule(alice, leader, busy_period):
     assert rsj.score == max(Decimal(100) - 5 * rsj.missing - 2 * 1, Decimal(0))
     scores = [row.score for row in page.context["table"]]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_the_trend_shows_the_last_twelve_periods_that_have_started(alice, suqian):
+    import json
+
+    today = timezone.localdate()
+    for months_ago in range(15, -2, -1):  # 15 … 1 month ago, this month, and next month (not started)
+        starts = today - dt.timedelta(days=30 * months_ago)
+        ReportingPeriod.objects.create(
+            plan=suqian, label=f"P{months_ago}", starts_on=starts, ends_on=starts + dt.timedelta(days=29),
+            due_on=starts + dt.timedelta(days=35),
+        )  # fmt: skip
+    office = Client()
+    office.force_login(alice)
+    page = office.get(reverse("supervision:dashboard", args=[suqian.pk])).content.decode()
+    chart = json.loads(re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', page).group(1))
+    assert chart["periods"] == [f"P{n}" for n in range(11, -1, -1)]
+    assert len(chart["trend"]) == 12
