@@ -123,6 +123,18 @@ _LEAD_IN_BRACKETS_RE = re.compile(r"[（(]([^（()）]+?)牵头[）)]")
 _TRAILING_ROLE_RE = re.compile(r"(配合|按职责分工负责|参与|协助)$")
 
 
+def _trailing_note(text: str) -> re.Match | None:
+    """UNIT_NOTE_RE at the end of the text, tried from the last opening bracket only.
+
+    A note holds no bracket, so that is the only place it can start; searching from every
+    position was quadratic on a long cell ("（下同下同…", 40,000 characters took seconds).
+    """
+    if not text.endswith(("）", ")")):
+        return None
+    start = max(text.rfind("（"), text.rfind("("))
+    return UNIT_NOTE_RE.match(text, start) if start >= 0 else None
+
+
 def parse_units(lead: str = "", cooperating: str = "", responsible: str = "") -> ParsedUnits:
     """Names and roles from the lead / cooperating / responsible cells of one task."""
     parsed = ParsedUnits()
@@ -136,7 +148,7 @@ def parse_units(lead: str = "", cooperating: str = "", responsible: str = "") ->
     add(cooperating, "cooperating")
 
     text = responsible.strip()
-    note = UNIT_NOTE_RE.search(text)
+    note = _trailing_note(text)
     if note:
         parsed.note = note.group(1)
         text = text[: note.start()].strip()
@@ -283,7 +295,10 @@ def extract_meta(lines: list[str]) -> PlanMeta:
         date = DATE_RE.match(re.sub(r"\s+", "", text))
         if not date:
             continue
-        meta.issued_on = dt.date(*(int(g) for g in date.groups()))
+        try:
+            meta.issued_on = dt.date(*(int(g) for g in date.groups()))
+        except ValueError:  # "2021年13月40日", year 0: no date, as for a deadline; the user can give it
+            continue
         # The issuer signs above the date; a "（…代章）" line may stand between.
         for above in reversed(lines[:index]):
             signer = above.strip()
@@ -486,6 +501,7 @@ def build_draft(meta: PlanMeta, events: Iterable[Event], problems: list[Problem]
     draft = PlanDraft(meta=meta)
     part: PartDraft | None = None
     section: SectionDraft | None = None
+    numbers: set[int] = set()  # of the section's tasks: a set, as a section may hold thousands
     for event in events:
         if isinstance(event, PartHeading):
             if part and event.number == part.number:
@@ -524,6 +540,7 @@ def build_draft(meta: PlanMeta, events: Iterable[Event], problems: list[Problem]
                 problems.append(Problem(event.ref, _too_long(_("The section title"), LONGEST_TITLE)))
             section = SectionDraft(event.number, event.title, ref=event.ref)
             part.sections.append(section)
+            numbers = set()
         else:
             if section is None:
                 problems.append(Problem(event.ref, _("A task comes before any section heading (“（一）…”)")))
@@ -532,12 +549,14 @@ def build_draft(meta: PlanMeta, events: Iterable[Event], problems: list[Problem]
                 problems.append(Problem(event.ref, _("The task has no content")))
             if len(event.deadline) > LONGEST_DEADLINE:
                 problems.append(Problem(event.ref, _too_long(_("The deadline"), LONGEST_DEADLINE)))
-            if event.number is not None and any(t.number == event.number for t in section.tasks):
+            if event.number in numbers:
                 problems.append(
                     Problem(
                         event.ref, _("Task number %(number)s is repeated in this section") % {"number": event.number}
                     )
                 )
+            elif event.number is not None:
+                numbers.add(event.number)
             problems.extend(Problem(event.units_ref, message) for message in event.units.problems)
             if event.units.note and not draft.assignment_note:
                 draft.assignment_note = event.units.note

@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 
 _EDGE_SPACE = "\t\r\n \u3000\u00a0\ufeff"
-# Word artefacts that converters leave in the text, e.g. pandoc's "[bookmark: _GoBack]".
-_ARTEFACTS = re.compile(r"\[bookmark:[^\]]*\]")
+# Word artefacts that converters leave in the text, e.g. pandoc's "[bookmark: _GoBack]". A bookmark's
+# name holds no bracket: stopping at the next "[" keeps a cell of "[bookmark:" repeated linear, not quadratic.
+_ARTEFACTS = re.compile(r"\[bookmark:[^\[\]]*\]")
 
 
 def clean_text(text: str) -> str:

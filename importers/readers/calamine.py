@@ -194,25 +194,45 @@ def read_xls(data: bytes) -> list[Sheet]:
 def check_biff(stream: bytes) -> None:
     """Refuse an encrypted workbook, and a sheet calamine would lay out beyond MAX_CELLS
     (by its Dimensions record, for which calamine reserves memory, or by its farthest cell).
+
+    Each sheet's records run from its BOF to its EOF, before the next sheet begins; a workbook
+    whose sheets share or overlap their records (every BoundSheet pointing at one place) is
+    damaged, and refused as such: measuring each sheet over the others' records was quadratic.
     """
-    for name, position in _globals(stream):
-        rows = columns = 0
-        for kind, body in _records(stream, position):
-            if kind == _EOF:
-                break
-            if kind == _DIMENSIONS and len(body) in (10, 14):
-                # rwMac and colMac: one past the last row and column; 32-bit rows in BIFF8, 16-bit before
-                layout = "<IIHH" if len(body) == 14 else "<HHHH"
-                _, row_end, _, column_end = struct.unpack_from(layout, body)
-                rows, columns = max(rows, row_end), max(columns, column_end)
-            elif kind in _CELL_RECORDS and len(body) >= 4:
-                row, column = struct.unpack_from("<HH", body)
-                rows, columns = max(rows, row + 1), max(columns, column + 1)
-            elif kind == _MULRK and len(body) >= 6:
-                (row,) = struct.unpack_from("<H", body)
-                (last_column,) = struct.unpack_from("<H", body, len(body) - 2)
-                rows, columns = max(rows, row + 1), max(columns, last_column + 1)
-        safety.check_area(name, rows, columns)
+    sheets = _globals(stream)
+    starts = sorted({position for _, position in sheets})
+    ends = [*starts[1:], len(stream)] if starts else []
+    extents = {start: _sheet_extent(stream, start, end) for start, end in zip(starts, ends, strict=True)}
+    for name, position in sheets:
+        safety.check_area(name, *extents[position])
+
+
+def _sheet_extent(stream: bytes, start: int, end: int) -> tuple[int, int]:
+    """(rows, columns) of the sheet whose records start at `start`; they must end (EOF) before `end`."""
+    rows = columns = 0
+    for kind, body, position in _records(stream, start):
+        if position >= end:
+            raise safety.damaged()  # the sheet runs on into the next one's records
+        if kind == _EOF:
+            break
+        if kind == _DIMENSIONS and len(body) in (10, 14):
+            # rwMic, rwMac, colMic, colMac: the first row and column, and one past the last; 32-bit rows
+            # in BIFF8, 16-bit before.
+            layout = "<IIHH" if len(body) == 14 else "<HHHH"
+            first_row, row_end, first_column, column_end = struct.unpack_from(layout, body)
+            if row_end and column_end and (first_row > row_end or first_column > column_end):
+                # calamine reserves (last - first + 1) rows × columns in unsigned arithmetic: a first
+                # row past the last wraps to billions, and the failed allocation aborts the process.
+                raise safety.damaged()
+            rows, columns = max(rows, row_end), max(columns, column_end)
+        elif kind in _CELL_RECORDS and len(body) >= 4:
+            row, column = struct.unpack_from("<HH", body)
+            rows, columns = max(rows, row + 1), max(columns, column + 1)
+        elif kind == _MULRK and len(body) >= 6:
+            (row,) = struct.unpack_from("<H", body)
+            (last_column,) = struct.unpack_from("<H", body, len(body) - 2)
+            rows, columns = max(rows, row + 1), max(columns, last_column + 1)
+    return rows, columns
 
 
 def _globals(stream: bytes) -> list[tuple[str, int]]:
@@ -222,7 +242,7 @@ def _globals(stream: bytes) -> list[tuple[str, int]]:
     formats and reports only that it cannot detect one, so we look for it ourselves.
     """
     sheets = []
-    for kind, body in _records(stream, 0):
+    for kind, body, _ in _records(stream, 0):
         if kind == _EOF:
             break
         if kind == _FILEPASS:  # RC4 or XOR obfuscation: either way Excel asks for a password to open it
@@ -242,10 +262,11 @@ def _bound_sheet_name(body: bytes, number: int) -> str:
     return body[8 : 8 + length].decode("latin-1")
 
 
-def _records(stream: bytes, position: int) -> Iterator[tuple[int, bytes]]:
+def _records(stream: bytes, position: int) -> Iterator[tuple[int, bytes, int]]:
+    """(type, body, offset) of each record from `position` on."""
     while position + 4 <= len(stream):
         kind, length = struct.unpack_from("<HH", stream, position)
-        yield kind, stream[position + 4 : position + 4 + length]
+        yield kind, stream[position + 4 : position + 4 + length], position
         position += 4 + length
 
 

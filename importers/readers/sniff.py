@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import logging
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -106,7 +107,7 @@ def _zip_format(data: bytes) -> str:
         try:
             with archive.open("mimetype") as stream:
                 mimetype = stream.read(len(ODS_MIMETYPE) + 16).strip()
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError):
             raise safety.damaged() from None
         if mimetype == ODS_MIMETYPE:
             return ODS

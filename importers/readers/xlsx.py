@@ -110,12 +110,19 @@ _PREFIXED = re.compile(rb":(?:c|f|v|row)[\s>/]")
 _ELEMENT_PREFIX = re.compile(rb"<(/?)[A-Za-z_][\w.-]*:")
 _QUICK_REF = re.compile(rb'<c r="([A-Z]+)(\d+)"')
 _UNUSUAL_CELL_TAG = re.compile(rb"<c[\t\n\r/]")
-_CELL_TAG = re.compile(rb"<c(?=[\s>/])([^>]*)>")
-_ROW_TAG = re.compile(rb"<row(?=[\s>/])([^>]*)>")
+# A tag's attributes stop at the next "<" as well as at its ">": a tag left open must not make
+# every later "<c" scan to the end of the sheet (quadratic, minutes for a sheet of 300 KB).
+_CELL_TAG = re.compile(rb"<c(?=[\s>/])([^<>]*)>")
+_ROW_TAG = re.compile(rb"<row(?=[\s>/])([^<>]*)>")
 _REF_ATTRIBUTE = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)(\d*)["']""")
 _TYPE_ATTRIBUTE = re.compile(rb"""(?:^|\s)t\s*=\s*["'](\w+)["']""")
 _FORMULA = re.compile(rb"<f[\s/>]")
-_VALUE = re.compile(rb"<v(?:\s[^>]*)?(?:/>|>(.*?)</v\s*>)", re.S)
+_CELL_TOKEN = re.compile(rb"<c(?=[\s>/])([^<>]*)>|</c\s*>|<f[\s/>]")
+_VALUE_TAG = re.compile(rb"<v(?=[\s/>])([^<>]*)>")
+# Excel's last cell is XFD1048576. A longer reference (a million letters or digits) is no
+# spreadsheet's, and converting it in full would take minutes (or raise, past Python's 4,300
+# digits): it counts as this far, which check_area refuses.
+_FAR = 10**9
 
 
 def unprefixed(xml: bytes) -> bytes:
@@ -131,10 +138,16 @@ def unprefixed(xml: bytes) -> bytes:
 
 
 def column_number(letters: bytes) -> int:
+    if len(letters) > 6:
+        return _FAR
     number = 0
     for letter in letters.upper():
         number = number * 26 + letter - 64
     return number
+
+
+def row_number(digits: bytes) -> int:
+    return int(digits) if len(digits) <= 9 else _FAR
 
 
 def sheet_extent(xml: bytes) -> tuple[int, int]:
@@ -151,7 +164,7 @@ def sheet_extent(xml: bytes) -> tuple[int, int]:
         # Compare distinct numbers as (length, digits): no int() for each of 100,000 cells.
         rows = max({digits for _, digits in refs}, key=_magnitude, default=b"0")
         columns = max({letters for letters, _ in refs}, key=_magnitude, default=b"")
-        return int(rows), column_number(columns)
+        return row_number(rows), column_number(columns)
     return _slow_extent(xml)
 
 
@@ -166,12 +179,12 @@ def _slow_extent(xml: bytes) -> tuple[int, int]:
         if ref is None or not ref.group(1) or not ref.group(2):
             unplaced += 1
             continue
-        rows = max(rows, int(ref.group(2)))
+        rows = max(rows, row_number(ref.group(2)))
         columns = max(columns, column_number(ref.group(1)))
     for attributes in _ROW_TAG.findall(xml):
         ref = _REF_ATTRIBUTE.search(attributes)
         if ref is not None and ref.group(2):
-            rows = max(rows, int(ref.group(2)))
+            rows = max(rows, row_number(ref.group(2)))
         else:
             unplaced += 1
     return rows + unplaced, columns + unplaced
@@ -183,24 +196,50 @@ def formulas_without_value(xml: bytes) -> list[tuple[int, int]]:
     A workbook written by a library (openpyxl, a report generator) and never opened in Excel
     holds <c r="B7"><f>B6*2</f><v></v></c>: the formula without its result. Excel writes an
     empty <v></v> only for a text result that is empty (t="str"), which is a real value.
+
+    One pass over the cell tags, each cell's content searched once: linear in the sheet, however
+    its tags are nested or left open (a search from each <f> to the next </c> was quadratic).
     """
     xml = unprefixed(xml)
+    if _FORMULA.search(xml) is None:
+        return []
     missing = []
-    for match in _FORMULA.finditer(xml):
-        start = xml.rfind(b"<c", 0, match.start())
-        tag_end = xml.find(b">", start)
-        end = xml.find(b"</c>", match.end())
-        if start < 0 or tag_end < 0 or end < 0:
-            continue  # not inside a cell: nothing we could place
-        attributes = xml[start + 2 : tag_end]
-        value = _VALUE.search(xml, match.end(), end)
-        kind = _TYPE_ATTRIBUTE.search(attributes)
-        if value is None or (
-            not (value.group(1) or b"").strip() and (kind.group(1) if kind else b"n") not in _TEXT_RESULTS
-        ):
-            ref = _REF_ATTRIBUTE.search(attributes)
-            if ref and ref.group(1) and ref.group(2):
-                missing.append((int(ref.group(2)), column_number(ref.group(1))))
-            else:
-                missing.append((0, 0))
+    attributes: bytes | None = None  # of the open cell
+    formula_end: int | None = None  # just after the open cell's <f: its value is looked for from there
+    for token in _CELL_TOKEN.finditer(xml):
+        tag = token.group(0)
+        if tag.startswith(b"</"):
+            if formula_end is not None and not _has_value(xml, formula_end, token.start(), attributes):
+                missing.append(_position(attributes))
+            attributes = formula_end = None
+        elif tag.startswith(b"<c"):
+            attributes = None if token.group(1).endswith(b"/") else token.group(1)  # <c r="A1"/> holds nothing
+            formula_end = None
+        elif attributes is not None and formula_end is None:
+            formula_end = token.end()
     return missing
+
+
+def _has_value(xml: bytes, start: int, end: int, attributes: bytes) -> bool:
+    """Whether the cell's content between start and end holds a cached value (<v>…</v>)."""
+    tag = _VALUE_TAG.search(xml, start, end)
+    if tag is None:
+        return False
+    if tag.group(1).endswith(b"/"):
+        value = b""
+    else:
+        close = xml.find(b"</v", tag.end(), end)
+        if close < 0:
+            return False
+        value = xml[tag.end() : close]
+    if value.strip():
+        return True
+    kind = _TYPE_ATTRIBUTE.search(attributes)
+    return (kind.group(1) if kind else b"n") in _TEXT_RESULTS
+
+
+def _position(attributes: bytes) -> tuple[int, int]:
+    ref = _REF_ATTRIBUTE.search(attributes)
+    if ref and ref.group(1) and ref.group(2):
+        return row_number(ref.group(2)), column_number(ref.group(1))
+    return 0, 0
