@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-sqlite test-postgres lint lock clean bench-import bench-reminders bench-dashboard
+.PHONY: setup run test test-sqlite test-postgres lint lock clean bench-import bench-reminders bench-dashboard bench-load
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,13 @@ bench-reminders: setup
 bench-dashboard: setup
 	$(PY) -m bench.createdb $(BENCH_DATABASE_URL)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench.dashboard
+
+## bench-load: 50 agency users submitting reports and 10 reading dashboards for 60 s, against gunicorn, a Celery
+## worker, PostgreSQL and Redis on loopback; its own database (docs/benchmarks.md).
+BENCH_LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench_load
+bench-load: setup
+	$(PY) -m bench.createdb $(BENCH_LOAD_DATABASE_URL)
+	DATABASE_URL=$(BENCH_LOAD_DATABASE_URL) $(PY) -m bench.load
 
 ## lock: regenerate the pinned requirements from requirements/*.in (needs uv).
 lock:
