@@ -1,6 +1,6 @@
 """Create the benchmarks' PostgreSQL database if it is not there yet (``make bench-*`` runs it first).
 
-    python -m bench.createdb postgres://postgres@127.0.0.1:5432/portal_bench
+python -m bench.createdb postgres://postgres@127.0.0.1:5432/portal_bench
 """
 
 from __future__ import annotations

@@ -224,20 +224,27 @@ def _locked_report(assignment: Assignment, period: ReportingPeriod) -> tuple[Pro
     return report, created
 
 
-def _refuse_if_not_editable(report: ProgressReport) -> None:
+def not_editable_reason(report: ProgressReport) -> str | None:
+    """Why the report can no longer be edited (who sent it on, and when), or None while it can."""
     if report.status in EDITABLE_STATUSES:
-        return
+        return None
     if report.status == ReportStatus.ACCEPTED:
-        raise ActionError(_("This report has been accepted by the office and can no longer be changed."))
+        return _("This report has been accepted by the office and can no longer be changed.")
     who = _who(report.submitted_by)
     if report.status == ReportStatus.HEAD_REVIEW:
-        raise ActionError(
-            _("%(who)s has already submitted this report; it is waiting for the agency head's approval.") % {"who": who}
-        )
-    raise ActionError(
-        _("%(who)s already submitted this report at %(when)s. It is read-only until the office returns it.")
-        % {"who": who, "when": _when(report.submitted_at)}
-    )
+        return _("%(who)s has already submitted this report; it is waiting for the agency head's approval.") % {
+            "who": who
+        }
+    return _("%(who)s already submitted this report at %(when)s. It is read-only until the office returns it.") % {
+        "who": who,
+        "when": _when(report.submitted_at),
+    }
+
+
+def _refuse_if_not_editable(report: ProgressReport) -> None:
+    reason = not_editable_reason(report)
+    if reason is not None:
+        raise ActionError(reason)
 
 
 def _refuse_if_stale(report: ProgressReport, created: bool, version: int | None) -> None:

@@ -16,7 +16,6 @@ from supervision.filters import ReportRowFilter
 from supervision.models import ReportingPeriod
 from tasklist.models import Plan
 
-
 TREND_PERIODS = 12
 
 

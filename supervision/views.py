@@ -299,7 +299,9 @@ def report(request, assignment_pk: int, period_pk: int):
         if not editable:
             if not may_file:
                 raise PermissionDenied
-            messages.error(request, _("This report cannot be changed now."))
+            # A second click (or tab) arriving after the first submission: say who sent it, and when.
+            reason = actions.not_editable_reason(report) if report is not None else None
+            messages.error(request, reason or _("This report cannot be changed now."))
             return redirect(request.path)
         data = request.POST.copy()
         if "pull" in data:

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from supervision import actions
 from supervision.models import (
@@ -132,6 +133,17 @@ def test_save_draft_and_submit_through_the_form(bob_client, lead_assignment, per
     assert Attachment.objects.get(report=report).name == "佐证.pdf"
     assert response.context["form"] is None  # read-only now
     assert "报告已报送督查室" in " ".join(messages_of(response)) or "submitted" in " ".join(messages_of(response))
+
+
+def test_a_second_click_after_the_submission_says_who_submitted_and_when(bob_client, bob, lead_assignment, period):
+    url = report_url(lead_assignment, period)
+    form = {"version": 0, "work_done": "已完成", "submit": "1"}
+    assert bob_client.post(url, form).status_code == 302
+    again = bob_client.post(url, form, follow=True)  # the same form, posted again once the first committed
+    report = ProgressReport.objects.get()
+    assert report.status == ReportStatus.SUBMITTED and report.version == 1
+    said = " ".join(messages_of(again))
+    assert "已于" in said and timezone.localtime(report.submitted_at).strftime("%H:%M") in said
 
 
 def test_bad_attachment_is_refused_with_its_name_and_nothing_saved(bob_client, lead_assignment, period):
