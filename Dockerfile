@@ -8,10 +8,12 @@ COPY requirements/base.txt requirements/base.txt
 RUN pip install --no-cache-dir -r requirements/base.txt polib
 
 COPY . .
+# The static files belong to portal: compose's "migrate" step collects them again, as portal, into
+# the volume seeded from this directory.
 RUN DEBUG=1 python manage.py compiletranslations \
  && DEBUG=1 STATIC_ROOT=/app/staticfiles python manage.py collectstatic --noinput \
  && useradd --system --home /app portal \
- && mkdir -p /var/lib/portal/media && chown -R portal /var/lib/portal
+ && mkdir -p /var/lib/portal/media && chown -R portal /var/lib/portal /app/staticfiles
 
 USER portal
 EXPOSE 8000

@@ -7,7 +7,8 @@ error). It answers 200 when everything it checks is well and 503 otherwise:
 - **redis**: a PING to the broker (only when Celery has one; without, tasks run in-process);
 - **beat**: the age of the single beat's last tick. The beat (``portal.celery.HeartbeatScheduler``)
   writes it at every tick, at least every ``CELERY_BEAT_MAX_LOOP_INTERVAL`` seconds;
-- **workers**: the age of each Celery worker's last heartbeat (``portal.celery.Heartbeat``, every
+- **workers**: the age of each Celery worker's last heartbeat, each named by a label derived from
+  its node name (``worker_label``), never the host's name (``portal.celery.Heartbeat``, every
   ``HEALTH_WORKER_INTERVAL_SECONDS``); at least one must be fresh.
 
 Ages are measured on the Redis server's clock, so the hosts' clocks need not agree.
@@ -15,6 +16,7 @@ Ages are measured on the Redis server's clock, so the hosts' clocks need not agr
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 
@@ -57,6 +59,12 @@ def record(key: str) -> None:
         log.warning("could not write the heartbeat %s", key, exc_info=True)
 
 
+def worker_label(name: str) -> str:
+    """How /healthz names a worker: a stable label, not its node name (which holds the host's name).
+    ``celery -A portal inspect ping`` lists the node names; ``worker_label`` maps one to its label."""
+    return "worker-" + hashlib.sha256(name.encode()).hexdigest()[:10]
+
+
 def _age(now: float, value: bytes | None) -> float | None:
     return None if value is None else round(max(0.0, now - float(value)), 1)
 
@@ -97,7 +105,8 @@ def check_background() -> dict[str, dict]:
         return {"redis": {"status": "error", "error": type(error).__name__}, "beat": down, "workers": down}
     worker_limit = settings.HEALTH_WORKER_MAX_AGE_SECONDS
     workers = [
-        {"name": name, "age_seconds": age, "status": _freshness(age, worker_limit)} for name, age in ages.items()
+        {"name": worker_label(name), "age_seconds": age, "status": _freshness(age, worker_limit)}
+        for name, age in ages.items()
     ]
     return {
         "redis": {"status": "ok", "ms": ping_ms},

@@ -28,9 +28,9 @@ def selected_period(plan: Plan, request) -> ReportingPeriod | None:
     return periods.current(timezone.localdate()).first() or periods.order_by("starts_on").first()
 
 
-def filtered_rows(request, plan: Plan, period: ReportingPeriod):
+def filtered_rows(request, plan: Plan, period: ReportingPeriod, today=None):
     """The period's report rows narrowed by the URL's filters; (filterset, rows, filtered?)."""
-    rows = metrics.report_rows(plan, period, timezone.localdate())
+    rows = metrics.report_rows(plan, period, today or timezone.localdate())
     filterset = ReportRowFilter(request.GET or None, queryset=rows, plan=plan)
     active = filterset.is_bound and filterset.is_valid() and any(filterset.form.cleaned_data.values())
     return filterset, (filterset.qs if active else rows), active
@@ -57,26 +57,28 @@ def agency_list_url(request, plan: Plan, period: ReportingPeriod, measure: str):
 
 @overseer_required
 def plan_dashboard(request, pk: int):
+    version, today = figure_cache.version(), timezone.localdate()  # before the plan and period are read
     plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=pk)
     period = selected_period(plan, request)
     context = {"plan": plan, "period": period}
     if period is not None:
         # Everything below the heading is the same for everyone who may see the plan: cached until
         # the data under it changes (supervision/figure_cache.py).
-        key = figure_cache.key("dashboard", plan.pk, period.pk, query=request.GET.urlencode())
+        query = request.GET.urlencode()
+        key = figure_cache.key("dashboard", plan.pk, period.pk, version=version, today=today, query=query)
         context["figures"] = mark_safe(
             figure_cache.cached(
-                key, lambda: render_to_string("supervision/_dashboard_figures.html", figures(request, plan, period))
+                key,
+                lambda: render_to_string("supervision/_dashboard_figures.html", figures(request, plan, period, today)),
             )
         )
     return render(request, "supervision/dashboard.html", context)
 
 
-def figures(request, plan: Plan, period: ReportingPeriod) -> dict:
-    """The dashboard's figures, charts and tables for ``period`` under the URL's filters."""
-    today = timezone.localdate()
+def figures(request, plan: Plan, period: ReportingPeriod, today) -> dict:
+    """The dashboard's figures, charts and tables for ``period`` under the URL's filters, on ``today``."""
     periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("starts_on"))
-    filterset, rows, active = filtered_rows(request, plan, period)
+    filterset, rows, active = filtered_rows(request, plan, period, today)
     table = metrics.agency_table(plan, period, today, rows if active else None)
     links = {name: agency_list_url(request, plan, period, name) for name in metrics.MEASURES}
     for row in table:

@@ -8,7 +8,9 @@ rendered figures are cached under a key made of:
   (``SOURCES``: saved or deleted through the ORM, which sends post_save / post_delete, or
   written in bulk by a path that calls ``changed()``, such as the importer);
 - **today's date** in Asia/Shanghai (a report becomes missing when a day passes);
-- the page, the plan, the period, the language and the URL's filters.
+- the page, the plan, the period, the language and the URL's filters;
+- a stamp of the code that renders them (templates, metrics, translations), so a new release
+  does not serve the previous one's figures.
 
 The version is read before the figures are worked out and bumped only after the change has
 committed, so an entry can hold figures newer than its version but never older: a reader never
@@ -24,12 +26,13 @@ import contextlib
 import hashlib
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.utils import timezone, translation
+from django.utils import translation
 
 VERSION_KEY = "supervision:figures:version"
 # app_label.Model of every table the dashboards read.
@@ -64,8 +67,22 @@ def _bump() -> None:
 
 
 def changed(**_signal) -> None:
-    """The figures' data changed: once the transaction commits, cached figures are out of date."""
-    transaction.on_commit(_bump)
+    """The figures' data changed: once the transaction commits, cached figures are out of date.
+
+    Every change queues its own callback (so that a savepoint rolled back drops only its own), but
+    the callbacks queued since the last bump share one flag: after the commit the first bumps and the
+    others return. Deleting a plan's 40,000 assignments makes one bump, not 40,000 round trips."""
+    connection = transaction.get_connection()
+    batch = getattr(connection, "_figures_bump", None)
+    if batch is None or batch["done"]:
+        batch = connection._figures_bump = {"done": False}
+
+    def bump_once() -> None:
+        if not batch["done"]:
+            batch["done"] = True
+            _bump()
+
+    transaction.on_commit(bump_once)
 
 
 def connect() -> None:
@@ -77,14 +94,31 @@ def connect() -> None:
             signal.connect(changed, sender=model, dispatch_uid=f"figure-cache-{signal is post_save}-{label}")
 
 
-def key(page: str, *parts, query: str = "") -> str:
-    """The cache key of one rendering of ``page``; ``query``: the URL's filters, in any order."""
-    normal = "&".join(sorted(query.split("&"))) if query else ""
-    digest = hashlib.sha256(normal.encode()).hexdigest()[:32]
+def _code_stamp() -> str:
+    """What the rendered figures are made by: a release that changes a template, the metrics or a
+    translation does not serve the figures the previous release rendered."""
+    root = Path(settings.BASE_DIR)
+    digest = hashlib.sha256()
+    for pattern in ("supervision/metrics.py", "supervision/dashboard.py", "portal/api/serializers.py",
+                    "templates/supervision/_dashboard_figures.html", "locale/*/LC_MESSAGES/django.mo"):  # fmt: skip
+        for path in sorted(root.glob(pattern)):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+CODE_STAMP = _code_stamp()
+
+
+def key(page: str, *parts, version: int, today, query: str = "") -> str:
+    """The cache key of one rendering of ``page``. ``version``: read (``version()``) before anything
+    the figures are made of, the period included; ``today``: the day they are worked out for;
+    ``query``: the URL's filters, the same key whatever their order (but repeated names keep theirs:
+    the last one is the one in force)."""
+    pairs = sorted(query.split("&"), key=lambda pair: pair.split("=", 1)[0]) if query else []
+    digest = hashlib.sha256("&".join(pairs).encode()).hexdigest()[:32]
     scope = ":".join(str(part) for part in parts)
-    return (
-        f"supervision:figures:{version()}:{timezone.localdate()}:{translation.get_language()}:{page}:{scope}:{digest}"
-    )
+    language = translation.get_language()
+    return f"supervision:figures:{CODE_STAMP}:{version}:{today}:{language}:{page}:{scope}:{digest}"
 
 
 def cached(cache_key: str, compute: Callable[[], object]) -> object:
@@ -97,3 +131,12 @@ def cached(cache_key: str, compute: Callable[[], object]) -> object:
         value = compute()
         cache.set(cache_key, value, seconds)
     return value
+
+
+class BulkImportChangesFigures:
+    """For django-import-export resources over ``SOURCES`` with ``use_bulk``: their bulk writes send
+    no post_save, so the import says itself that the figures changed (dropped if it is rolled back)."""
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        changed()

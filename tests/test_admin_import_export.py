@@ -62,3 +62,15 @@ def test_admin_import_and_export_pages(client, seeded, django_user_model):
     for name in ("agencies_agency", "tasklist_task"):
         assert client.get(reverse(f"admin:{name}_import")).status_code == 200
         assert client.get(reverse(f"admin:{name}_export")).status_code == 200
+
+
+def test_a_bulk_admin_import_outdates_the_dashboards_figures(directory, django_capture_on_commit_callbacks):
+    """Bulk writes send no post_save: the resources say themselves that the figures changed."""
+    from supervision import figure_cache
+
+    dataset = tablib.Dataset(headers=["所属地区", "单位名称", "全称", "类别", "联系邮箱"])
+    dataset.append(["宿迁市", "市档案局", "宿迁市档案局", "collective", ""])  # a new kind: the dashboards filter by it
+    version = figure_cache.version()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert not AgencyResource().import_data(dataset, dry_run=False).has_errors()
+    assert figure_cache.version() > version

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -260,4 +261,7 @@ def test_healthz_sees_a_real_worker_and_the_beat(start_worker, broker, client, s
         beat.wait(timeout=10)
     checks = client.get("/healthz").json()["checks"]
     assert checks["beat"]["status"] == "ok"
-    assert [w["status"] for w in checks["workers"]["list"] if w["name"].startswith(worker.queue)] == ["ok"]
+    from portal.health import worker_label
+
+    label = worker_label(f"{worker.queue}@{socket.gethostname()}")
+    assert [w["status"] for w in checks["workers"]["list"] if w["name"] == label] == ["ok"]

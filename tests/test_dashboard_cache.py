@@ -170,3 +170,25 @@ def test_the_cache_can_be_turned_off(office, due_period, settings):
     with CaptureQueriesContext(connection) as second:
         office.get(url)
     assert any("supervision_progressreport" in q["sql"] for q in second.captured_queries)
+
+
+def test_a_mass_change_bumps_the_version_once(lead_assignment, django_capture_on_commit_callbacks):
+    agency = Agency.objects.get(pk=lead_assignment.agency_id)
+    version = figure_cache.version()
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(50):
+            agency.save()
+    assert figure_cache.version() == version + 1
+    with django_capture_on_commit_callbacks(execute=True):
+        agency.save()
+    assert figure_cache.version() == version + 2  # the next transaction bumps again
+
+
+def test_repeated_filters_keep_their_order_in_the_key():
+    import datetime as dt
+
+    today = dt.date(2026, 11, 22)
+    one = figure_cache.key("dashboard", 1, 2, version=1, today=today, query="period=2&agency=5&agency=9")
+    other = figure_cache.key("dashboard", 1, 2, version=1, today=today, query="period=2&agency=9&agency=5")
+    moved = figure_cache.key("dashboard", 1, 2, version=1, today=today, query="agency=5&agency=9&period=2")
+    assert one != other and one == moved

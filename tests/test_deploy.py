@@ -66,6 +66,22 @@ def test_only_nginx_is_published_and_it_serves_static_and_no_media():
     assert "return 301 https://" in NGINX
 
 
+def test_nginx_is_restarted_with_web_and_the_data_survives_in_volumes():
+    # nginx resolves "web" once: an upgrade that recreates web must restart it, or it answers 502.
+    assert SERVICES["nginx"]["depends_on"]["web"] == {"condition": "service_started", "restart": True}
+    assert {"pgdata", "redisdata", "media", "static"} <= set(COMPOSE["volumes"])
+    assert "pgdata:/var/lib/postgresql/data" in SERVICES["db"]["volumes"]
+    assert re.fullmatch(r"\$\{POSTGRES_PASSWORD:\?.+\}", SERVICES["db"]["environment"]["POSTGRES_PASSWORD"])
+
+
+def test_the_image_runs_the_wsgi_app_as_portal_and_owns_its_static_files():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "requirements/base.txt" in dockerfile and '"gunicorn", "portal.wsgi"' in dockerfile
+    assert "USER portal" in dockerfile
+    # The migrate step collects static files as portal into a volume seeded from the image.
+    assert re.search(r"chown -R portal [^\n]*/app/staticfiles", dockerfile)
+
+
 def test_env_example_names_what_compose_needs_and_only_settings_that_exist():
     example = (ROOT / ".env.example").read_text()
     named = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, re.M))

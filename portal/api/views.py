@@ -89,11 +89,14 @@ class PlanViewSet(ReadOnlyViewSet):
     )
     @action(detail=True, permission_classes=[SeesEverything], filterset_class=None, pagination_class=None)
     def figures(self, request, pk=None):
+        version, today = figure_cache.version(), timezone.localdate()  # before the plan and period are read
         plan = self.get_object()
-        today = timezone.localdate()
         period = self._period(plan, today)
         # Kept until the data under them changes, like the dashboard page's (supervision/figure_cache.py).
-        key = figure_cache.key("api-figures", plan.pk, period.pk if period else None, query=request.GET.urlencode())
+        scope = period.pk if period else None
+        key = figure_cache.key(
+            "api-figures", plan.pk, scope, version=version, today=today, query=request.GET.urlencode()
+        )
         return Response(figure_cache.cached(key, lambda: self._figures(request, plan, period, today)))
 
     def _figures(self, request, plan: Plan, period: ReportingPeriod | None, today) -> dict:
