@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 from pathlib import Path
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from agencies.models import Agency, Membership, MembershipRole
 from portal.roles import LEADER_GROUP, OFFICE_GROUP
@@ -109,6 +111,21 @@ def suqian(seeded):
     from tasklist.models import Plan
 
     return Plan.objects.get(doc_number=SUQIAN)
+
+
+def last_month(plan, *, due_days_ago: int, ends_days_ago: int = 10, label: str = "上月"):
+    """A period that started 40 days ago and was due ``due_days_ago`` days ago (in the future when
+    negative): its unfiled reports are overdue by that much."""
+    from supervision.models import ReportingPeriod
+
+    today = timezone.localdate()
+    return ReportingPeriod.objects.create(
+        plan=plan,
+        label=label,
+        starts_on=today - dt.timedelta(days=40),
+        ends_on=today - dt.timedelta(days=ends_days_ago),
+        due_on=today - dt.timedelta(days=due_days_ago),
+    )
 
 
 @pytest.fixture

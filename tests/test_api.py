@@ -26,7 +26,7 @@ from supervision import actions, metrics
 from supervision.filters import ReportRowFilter
 from supervision.models import AuditEvent, ProgressReport, ReportingPeriod, ReportStatus
 from tasklist.models import Assignment, AssignmentRole, Plan, Task, TaskStatus
-from tests.conftest import JILIN
+from tests.conftest import JILIN, last_month
 
 pytestmark = pytest.mark.django_db
 
@@ -367,14 +367,7 @@ def test_pages(alice, suqian, monkeypatch):
 @pytest.fixture
 def busy_period(suqian, bob, carol, alice, lead_assignment, coop_assignment):
     """A period due 3 days ago with reports on time, late, missing, and a closed task (as in test_dashboard)."""
-    today = timezone.localdate()
-    period = ReportingPeriod.objects.create(
-        plan=suqian,
-        label="上月",
-        starts_on=today - dt.timedelta(days=40),
-        ends_on=today - dt.timedelta(days=10),
-        due_on=today - dt.timedelta(days=3),
-    )
+    period = last_month(suqian, due_days_ago=3)
     leads = list(
         Assignment.objects.filter(agency=lead_assignment.agency, role="lead", task__section__part__plan=suqian)
     )

@@ -23,6 +23,7 @@ from supervision.models import (
     UrgeNotice,
 )
 from tasklist.models import Assignment
+from tests.conftest import last_month
 
 
 def client_for(user) -> Client:
@@ -165,14 +166,7 @@ def test_refusal_needs_a_reason(bob, alice, lead_assignment, period):
 
 @pytest.fixture
 def late_period(suqian):
-    today = timezone.localdate()
-    return ReportingPeriod.objects.create(
-        plan=suqian,
-        label="上月",
-        starts_on=today - dt.timedelta(days=40),
-        ends_on=today - dt.timedelta(days=10),
-        due_on=today - dt.timedelta(days=5),
-    )
+    return last_month(suqian, due_days_ago=5)
 
 
 def test_overdue_list_counts_and_filters(alice, bob, late_period, lead_assignment):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from supervision import actions, metrics
 from supervision.models import ReportingPeriod
 from tasklist.models import Assignment, TaskStatus
+from tests.conftest import last_month
 
 LINK = re.compile(r'href="(/dashboard/plans/[^"]+)"(?: data-testid="[^"]+")? data-count="(\d+)"')
 ROW_COUNT = re.compile(r'data-testid="row-count" data-count="(\d+)"')
@@ -24,14 +25,7 @@ ROW_COUNT = re.compile(r'data-testid="row-count" data-count="(\d+)"')
 @pytest.fixture
 def busy_period(suqian, bob, carol, charlie, alice, lead_assignment, coop_assignment):
     """A period due 3 days ago with every state present: on time, late, missing, closed, extended."""
-    today = timezone.localdate()
-    period = ReportingPeriod.objects.create(
-        plan=suqian,
-        label="上月",
-        starts_on=today - dt.timedelta(days=40),
-        ends_on=today - dt.timedelta(days=10),
-        due_on=today - dt.timedelta(days=3),
-    )
+    period = last_month(suqian, due_days_ago=3)
     bobs = list(Assignment.objects.filter(agency__memberships__user=bob, role="lead", task__section__part__plan=suqian))
     actions.submit_report(assignment=bobs[0], period=period, user=bob, data={"work_done": "按时"}, version=0)
     late = actions.submit_report(assignment=bobs[1], period=period, user=bob, data={"work_done": "迟报"}, version=0)

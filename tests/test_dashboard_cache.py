@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from supervision import actions, figure_cache, metrics
-from supervision.models import ClosingRequest, ProgressReport, ReportingPeriod
+from supervision.models import ClosingRequest, ProgressReport
+from tests.conftest import last_month
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 TOTAL = re.compile(r'data-testid="total-([a-z_]+)" data-count="(\d+)"')
@@ -26,14 +27,7 @@ TOTAL = re.compile(r'data-testid="total-([a-z_]+)" data-count="(\d+)"')
 @pytest.fixture
 def due_period(suqian):
     """A period due 3 days ago: every report not filed is missing."""
-    today = timezone.localdate()
-    return ReportingPeriod.objects.create(
-        plan=suqian,
-        label="上月",
-        starts_on=today - dt.timedelta(days=40),
-        ends_on=today - dt.timedelta(days=10),
-        due_on=today - dt.timedelta(days=3),
-    )
+    return last_month(suqian, due_days_ago=3)
 
 
 @pytest.fixture

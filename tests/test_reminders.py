@@ -25,19 +25,13 @@ from supervision.models import (
     SendState,
 )
 from tasklist.models import Assignment, AssignmentRole, TaskStatus
+from tests.conftest import last_month
 
 
 @pytest.fixture
 def late_period(suqian):
     """A Suqian period due 8 days ago: its reports are overdue (sequence 2) and escalated."""
-    today = timezone.localdate()
-    return ReportingPeriod.objects.create(
-        plan=suqian,
-        label="上月",
-        starts_on=today - dt.timedelta(days=40),
-        ends_on=today - dt.timedelta(days=13),
-        due_on=today - dt.timedelta(days=8),
-    )
+    return last_month(suqian, due_days_ago=8, ends_days_ago=13)
 
 
 @pytest.fixture
