@@ -71,7 +71,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from agencies.models import Agency, AgencyKind  # noqa: E402
-from bench.datagen import agency_names  # noqa: E402
+from bench.datagen import agency_names, insert_plan_tree  # noqa: E402
 from importers.bulk import insert_rows  # noqa: E402
 from portal.roles import OFFICE_GROUP  # noqa: E402
 from supervision import figure_cache, metrics  # noqa: E402
@@ -87,9 +87,7 @@ from supervision.models import (  # noqa: E402
 from tasklist.models import (  # noqa: E402
     Assignment,
     AssignmentRole,
-    Part,
     Plan,
-    Section,
     Task,
     TaskStatus,
 )
@@ -171,28 +169,13 @@ def generate(today: dt.date, now: dt.datetime) -> float:
         for n, begins in enumerate(spans)
     )
 
-    per_part = -(-TASKS // PARTS)
-    per_section = -(-per_part // SECTIONS_PER_PART)
-    parts = [{"plan_id": plan.pk, "number": n + 1, "title": f"第{n + 1}部分工作事项"} for n in range(PARTS)]
-    insert_rows(Part, parts)
-    sections = [
-        {"part_id": part["id"], "number": n + 1, "title": f"第{part['number']}部分第{n + 1}项目标任务"}
-        for part in parts
-        for n in range(SECTIONS_PER_PART)
-    ]
-    insert_rows(Section, sections)
-    task_rows = [
-        {
-            "section_id": sections[index // per_section]["id"],
-            "number": index + 1,
-            "order": index % per_section + 1,
-            "content": f"第{index + 1}项任务：落实目标任务的具体措施，按期完成并报送进展。",
-            "status": TaskStatus.CLOSED if rng.random() < CLOSED_TASKS else TaskStatus.OPEN,
-            "deadline_text": "2027年底前",
-        }
-        for index in range(TASKS)
-    ]
-    insert_rows(Task, task_rows)
+    task_rows = insert_plan_tree(
+        plan,
+        TASKS,
+        sections_per_part=SECTIONS_PER_PART,
+        tasks_per_section=-(-TASKS // (PARTS * SECTIONS_PER_PART)),
+        status=lambda index: TaskStatus.CLOSED if rng.random() < CLOSED_TASKS else TaskStatus.OPEN,
+    )
     # A skew, as in real plans: the first agencies (发改委, 财政局 …) are named far more often.
     weights = list(itertools.accumulate(1 / (rank + 20) for rank in range(len(agencies))))
     assignment_rows = []

@@ -50,3 +50,37 @@ def flat_workbook(tasks: int, agencies: int) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def insert_plan_tree(plan, tasks: int, *, sections_per_part: int, tasks_per_section: int, status=None) -> list[dict]:
+    """A generated plan's parts, sections and ``tasks`` tasks, written by COPY (importers/bulk.py):
+    ``tasks_per_section`` tasks a section, ``sections_per_part`` sections a part, as many parts as
+    that takes. ``status(index)`` gives a task's status (open by default). Returns the task rows,
+    with their ids."""
+    from importers.bulk import insert_rows
+    from tasklist.models import Part, Section, Task, TaskStatus
+
+    per_part = sections_per_part * tasks_per_section
+    parts = [
+        {"plan_id": plan.pk, "number": n + 1, "title": f"第{n + 1}部分工作事项"} for n in range(-(-tasks // per_part))
+    ]
+    insert_rows(Part, parts)
+    sections = [
+        {"part_id": part["id"], "number": n + 1, "title": f"第{part['number']}部分第{n + 1}项目标任务"}
+        for part in parts
+        for n in range(sections_per_part)
+    ]
+    insert_rows(Section, sections)
+    task_rows = [
+        {
+            "section_id": sections[index // tasks_per_section]["id"],
+            "number": index + 1,
+            "order": index % tasks_per_section + 1,
+            "content": f"第{index + 1}项任务：落实目标任务的具体措施，按期完成并报送进展。",
+            "status": status(index) if status else TaskStatus.OPEN,
+            "deadline_text": "2027年底前",
+        }
+        for index in range(tasks)
+    ]
+    insert_rows(Task, task_rows)
+    return task_rows

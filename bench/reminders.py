@@ -47,7 +47,7 @@ from django.test.utils import CaptureQueriesContext, override_settings  # noqa: 
 from django.utils import timezone  # noqa: E402
 
 from agencies.models import Agency, Membership, MembershipRole  # noqa: E402
-from bench.datagen import agency_names  # noqa: E402
+from bench.datagen import agency_names, insert_plan_tree  # noqa: E402
 from importers.bulk import insert_rows  # noqa: E402
 from portal.roles import OFFICE_GROUP  # noqa: E402
 from supervision import reminders  # noqa: E402
@@ -60,7 +60,7 @@ from supervision.models import (  # noqa: E402
     ReportingPeriod,
     ReportStatus,
 )
-from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task  # noqa: E402
+from tasklist.models import Assignment, AssignmentRole, Plan  # noqa: E402
 
 SIZES = [int(size) for size in os.environ.get("BENCH_ASSIGNMENTS", "6000,60000").split(",")]
 AGENCIES = int(os.environ.get("BENCH_AGENCIES", "300"))
@@ -152,28 +152,9 @@ def generate(assignments: int, today: dt.date, now: dt.datetime) -> Data:
         due_on=today - dt.timedelta(days=LATE_BY),
     )
 
-    tasks = -(-assignments // len(ROLES))
-    per_part = SECTIONS_PER_PART * TASKS_PER_SECTION
-    parts = [{"plan_id": plan.pk, "number": n + 1, "title": f"第{n + 1}部分"} for n in range(-(-tasks // per_part))]
-    insert_rows(Part, parts)
-    sections = [
-        {"part_id": part["id"], "number": n + 1, "title": f"第{n + 1}项目标任务"}
-        for part in parts
-        for n in range(SECTIONS_PER_PART)
-    ]
-    insert_rows(Section, sections)
-    task_rows = [
-        {
-            "section_id": sections[index // TASKS_PER_SECTION]["id"],
-            "number": index + 1,
-            "order": index % TASKS_PER_SECTION + 1,
-            "content": f"第{index + 1}项任务：落实目标任务的具体措施，按期完成并报送进展。",
-            "status": "open",
-            "deadline_text": "2027年底前",
-        }
-        for index in range(tasks)
-    ]
-    insert_rows(Task, task_rows)
+    task_rows = insert_plan_tree(
+        plan, -(-assignments // len(ROLES)), sections_per_part=SECTIONS_PER_PART, tasks_per_section=TASKS_PER_SECTION
+    )
     # Units rotate through the agencies, so every agency holds about the same number of assignments.
     assignment_rows = [
         {
@@ -215,7 +196,7 @@ def generate(assignments: int, today: dt.date, now: dt.datetime) -> Data:
         cursor.execute("ANALYZE")  # as autovacuum would have done on a live database
     filed = sum(1 for report in reports if report.status == ReportStatus.SUBMITTED)
     digests = len(reminded) + len(escalated) + bool(escalated)
-    return Data(len(assignment_rows), tasks, filed, len(extensions), time.perf_counter() - start, digests)
+    return Data(len(assignment_rows), len(task_rows), filed, len(extensions), time.perf_counter() - start, digests)
 
 
 def timed_sweep(now: dt.datetime) -> Sweep:
