@@ -1,10 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 
 from agencies.models import Agency, AgencyAlias, Membership
 from agencies.resources import AgencyResource
+from portal.admin_policy import PortalImportExportMixin, ReadOnlyHistoryAdmin
 
 
 class AgencyAliasInline(admin.TabularInline):
@@ -20,7 +19,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Agency)
-class AgencyAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class AgencyAdmin(PortalImportExportMixin, ReadOnlyHistoryAdmin):
     resource_classes = [AgencyResource]
     list_display = ["name", "full_name", "jurisdiction", "kind"]
     list_filter = ["jurisdiction", "kind"]
@@ -30,7 +29,7 @@ class AgencyAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(AgencyAlias)
-class AgencyAliasAdmin(SimpleHistoryAdmin):
+class AgencyAliasAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "agency", "jurisdiction"]
     list_filter = ["jurisdiction"]
     search_fields = ["name", "agency__name", "agency__full_name"]
@@ -38,7 +37,7 @@ class AgencyAliasAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(ReadOnlyHistoryAdmin):
     list_display = ["user", "agency", "role"]
     list_filter = ["role", "agency__jurisdiction"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "agency__name"]

@@ -165,3 +165,19 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.agency} ({self.get_role_display()})"
+
+    def clean(self) -> None:
+        """The office supervises the agencies; its people never work for one. Otherwise a clerk (or a
+        system administrator) could make themselves an agency's head and approve its reports."""
+        from portal.roles import is_office
+
+        if self.user_id is not None and is_office(self.user):
+            raise ValidationError(
+                {
+                    "user": _(
+                        "%(user)s belongs to the supervising office (or is a system administrator) and cannot "
+                        "also work for an agency; give the agency its own account."
+                    )
+                    % {"user": self.user}
+                }
+            )

@@ -1,11 +1,13 @@
 from django.contrib import admin
 
 from importers.models import ImportSession
+from portal.admin_policy import ScopedAdminMixin
 
 
 @admin.register(ImportSession)
-class ImportSessionAdmin(admin.ModelAdmin):
-    """A read-only record of imports: who imported which file into which plan, and how it went."""
+class ImportSessionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """A read-only record of imports: who imported which file into which plan, and how it went.
+    Each user reads their own, as in the portal (ImportSession.objects.visible_to)."""
 
     list_display = ["filename", "created_by", "status", "plan", "created_at"]
     list_filter = ["status", "created_at"]
@@ -19,3 +21,6 @@ class ImportSessionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cancelled on its own page (importers.actions), which knows an import under way

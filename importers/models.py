@@ -17,6 +17,14 @@ class ImportStatus(models.TextChoices):
     APPLIED = "applied", _("Imported")
 
 
+class ImportSessionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ImportSessionQuerySet:
+        """An import is its uploader's own: its file and preview are read by nobody else."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(created_by=user)
+
+
 class ImportSession(models.Model):
     """One upload → preview → confirm round.
 
@@ -46,6 +54,8 @@ class ImportSession(models.Model):
     plan = models.ForeignKey(
         "tasklist.Plan", verbose_name=_("plan"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = ImportSessionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("import")

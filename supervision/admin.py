@@ -1,6 +1,7 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+from django.utils.translation import gettext as _
 
+from portal.admin_policy import ReadOnlyHistoryAdmin, ScopedAdminMixin
 from supervision.models import (
     Acknowledgement,
     Attachment,
@@ -20,24 +21,38 @@ from supervision.models import (
 
 
 @admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(SimpleHistoryAdmin):
+class ReportingPeriodAdmin(ReadOnlyHistoryAdmin):
     list_display = ["label", "plan", "starts_on", "ends_on", "due_on"]
     list_filter = ["plan"]
     search_fields = ["label", "plan__doc_number"]
     date_hierarchy = "due_on"
 
+    def get_deleted_objects(self, objs, request):
+        """A period with reports is never deleted here: its reports (drafts too) would go with it.
+        Django refuses a deletion that lists protected objects, on the single and the bulk delete."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for period in objs:
+            count = period.reports.count()
+            if count:
+                protected.append(
+                    _("%(period)s: %(count)s progress reports belong to it") % {"period": period, "count": count}
+                )
+        return deleted, counts, perms_needed, protected
+
 
 @admin.register(TaskTarget)
-class TaskTargetAdmin(SimpleHistoryAdmin):
+class TaskTargetAdmin(ReadOnlyHistoryAdmin):
     list_display = ["label", "target", "unit", "task"]
     list_filter = ["task__section__part__plan"]
     search_fields = ["label", "task__content"]
     raw_id_fields = ["task"]
 
 
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Reports, decisions and the trail change only through the portal's actions, which audit them:
-    the admin shows them and never edits them."""
+    the admin shows them and never edits them. Their history is the audit trail (AuditEvent), read
+    on the task page; django-simple-history's pages, whose "revert" form saves what is posted to it,
+    are not offered for them."""
 
     def has_add_permission(self, request):
         return False
@@ -48,15 +63,9 @@ class RecordAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def get_queryset(self, request):
-        # The same scoping as the portal: no draft or internal event is read here either.
-        queryset = super().get_queryset(request)
-        visible_to = getattr(queryset, "visible_to", None)
-        return visible_to(request.user) if visible_to else queryset
-
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(RecordAdmin, SimpleHistoryAdmin):
+class ProgressReportAdmin(RecordAdmin):
     list_display = ["assignment", "period", "status", "submitted_at", "reviewed_at"]
     list_filter = ["status", "period__plan", "assignment__role"]
     search_fields = ["assignment__agency__name", "assignment__task__content", "work_done"]
@@ -114,7 +123,7 @@ class AuditEventAdmin(RecordAdmin):
 
 
 @admin.register(ReportingCycle)
-class ReportingCycleAdmin(RecordAdmin, SimpleHistoryAdmin):
+class ReportingCycleAdmin(RecordAdmin):
     """Set on the plan's cycle page, which also generates the periods; shown here."""
 
     list_display = ["plan", "kind", "due_rule", "due_value", "starts_on", "ends_on", "cooperating_must_report"]
@@ -147,7 +156,7 @@ class UrgeNoticeAdmin(RecordAdmin):
 
 
 @admin.register(ScoringRule)
-class ScoringRuleAdmin(RecordAdmin, SimpleHistoryAdmin):
+class ScoringRuleAdmin(RecordAdmin):
     """Set on the plan's scores page; shown here."""
 
     list_display = ["plan", "enabled", "base", "missing_penalty", "late_penalty"]

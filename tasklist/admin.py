@@ -4,10 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 
 from agencies.models import Agency
+from portal.admin_policy import PortalImportExportMixin, ReadOnlyHistoryAdmin
 from supervision.models import TaskTarget
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task
 from tasklist.resources import TaskResource
@@ -21,7 +20,7 @@ class PartInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(SimpleHistoryAdmin):
+class PlanAdmin(ReadOnlyHistoryAdmin):
     list_display = ["doc_number", "title", "issuer", "issued_on", "jurisdiction", "head_approval_required"]
     list_filter = ["jurisdiction", "issuer", "head_approval_required"]
     search_fields = ["doc_number", "title", "issuer"]
@@ -37,7 +36,7 @@ class SectionInline(admin.TabularInline):
 
 
 @admin.register(Part)
-class PartAdmin(SimpleHistoryAdmin):
+class PartAdmin(ReadOnlyHistoryAdmin):
     list_display = ["__str__", "plan"]
     list_filter = ["plan"]
     search_fields = ["title", "plan__doc_number"]
@@ -46,7 +45,7 @@ class PartAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(SimpleHistoryAdmin):
+class SectionAdmin(ReadOnlyHistoryAdmin):
     list_display = ["__str__", "part"]
     list_filter = ["part__plan"]
     search_fields = ["title"]
@@ -127,7 +126,7 @@ class TaskTargetInline(admin.TabularInline):
 
 
 @admin.register(Task)
-class TaskAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class TaskAdmin(PortalImportExportMixin, ReadOnlyHistoryAdmin):
     resource_classes = [TaskResource]
     list_display = ["number", "short_content", "section", "status"]
     list_display_links = ["short_content"]
@@ -141,6 +140,8 @@ class TaskAdmin(ImportExportMixin, SimpleHistoryAdmin):
     search_fields = ["content", "assignments__agency__name", "assignments__printed_name"]
     list_select_related = ["section__part__plan"]
     inlines = [AssignmentInline, TaskTargetInline]
+    # A task is closed, suspended and reopened by the portal's actions, which audit and notify.
+    readonly_fields = ["status"]
 
     @admin.display(description=_("content"))
     def short_content(self, obj):
@@ -160,7 +161,7 @@ class TaskAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(SimpleHistoryAdmin):
+class AssignmentAdmin(ReadOnlyHistoryAdmin):
     list_display = ["task", "agency", "role", "order"]
     list_filter = ["role", "agency__jurisdiction", "task__section__part__plan"]
     search_fields = ["agency__name", "printed_name", "task__content"]

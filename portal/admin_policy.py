@@ -1,0 +1,249 @@
+"""What the Django admin may do, for every model at once (docs/security.md, "The admin").
+
+The admin stands beside the portal's own pages, so it keeps the portal's rules:
+
+- **Scoped as the portal is.** Every admin page reads a model through its `visible_to(user)`, so
+  what the portal hides (an agency's draft, an internal event) is a 404 here too, in the change,
+  delete and history views alike, never a redirect that says the object exists.
+- **History is read, never written back.** django-simple-history's "revert" form saves whatever
+  is posted to it with no check of the model admin's change permission, no audit event and no
+  notification. Here the past version is shown read-only and any POST to it is refused.
+- **Files pass the importer's checks.** django-import-export reads uploads with openpyxl, xlrd and
+  odfpy, unbounded (a 1 MB zip bomb held a worker at 2 GB). Its uploads are read here by the
+  importer's own readers (importers/readers/: size, zip bomb, XML entity, sheet area, row and
+  control-character checks) and refused with the importer's messages.
+- **Exported files carry no formula.** Text that a spreadsheet would run (=, +, -, @ first, CSV
+  injection) is written as text, as the portal's own exports write it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from import_export.admin import ImportExportMixin
+from import_export.formats import base_formats
+from import_export.forms import ImportForm
+from simple_history.admin import SimpleHistoryAdmin
+
+from importers.draft import DraftError
+from importers.readers import safety
+from importers.readers.sniff import read_sheets
+from tasklist.exporters.cells import looks_like_formula, writable_text
+
+# The mark a CSV cell carries so that no spreadsheet runs it (OWASP's advice); taken off on import.
+CSV_TEXT_MARK = "'"
+
+
+class ScopedAdminMixin:
+    """Every admin query goes through the model's visible_to(user); what it hides is a 404."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        visible_to = getattr(queryset, "visible_to", None)
+        return visible_to(request.user) if visible_to else queryset
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Django answers an id it cannot find with a redirect and "… does not exist"; an object the
+        # user may not see must look exactly like one that does not exist anywhere: a 404.
+        raise Http404
+
+
+class ReadOnlyHistoryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    """django-simple-history's pages for reading who changed what; never for writing it back."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied  # the library would save the posted form as the object's new state
+        self._visible_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _visible_or_404(self, request, object_id) -> None:
+        # The library falls back to the last historical version of an object it cannot find, so an
+        # object outside the user's scope (or deleted) would still be shown: refuse it here.
+        field = self.model._meta.pk
+        try:
+            value = field.to_python(object_id)
+        except Exception:
+            raise Http404 from None
+        if not self.get_queryset(request).filter(pk=value).exists():
+            raise Http404
+
+
+# ---------------------------------------------------------------------------
+# django-import-export's files
+# ---------------------------------------------------------------------------
+
+
+class FileRefused(ValueError):
+    """An upload the importer's checks refused; its text is for the clerk."""
+
+
+def _refused(error: DraftError) -> FileRefused:
+    return FileRefused("；".join(problem.text for problem in error.problems[:20]))
+
+
+def _check_size(data: bytes | str) -> None:
+    size = len(data.encode() if isinstance(data, str) else data)
+    if size > settings.IMPORT_MAX_UPLOAD_BYTES:
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise FileRefused(_("The file is larger than the limit of %(limit)s MB.") % {"limit": limit})
+
+
+# TODO(reconcile): the importer's own limits (importers/readers/safety.py) once they exist there.
+MAX_ROWS = 20_000
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _check_rows(sheet: str, count: int) -> None:
+    if count > MAX_ROWS:
+        raise safety.refusal(
+            _("Sheet “%(sheet)s” has %(count)s rows, more than the %(limit)s a file may have.")
+            % {"sheet": sheet, "count": count, "limit": MAX_ROWS}
+        )
+
+
+def _check_control_characters(rows: list[list[str]]) -> None:
+    for line, row in enumerate(rows, start=1):
+        for column, text in enumerate(row, start=1):
+            if _CONTROL.search(text):
+                raise safety.refusal(
+                    _(
+                        "Row %(row)s, column %(column)s holds a control character (such as NUL); "
+                        "delete it and import again."
+                    )
+                    % {"row": line, "column": column}
+                )
+
+
+def _dataset(rows: list[list[str]], sheet: str):
+    """A tablib Dataset from rows of text: the first non-empty row is the header."""
+    import tablib
+
+    rows = [row for row in rows if any(text.strip() for text in row)]
+    _check_rows(sheet, len(rows))
+    dataset = tablib.Dataset()
+    if not rows:
+        return dataset
+    width = max(len(row) for row in rows)
+    header, *body = [row + [""] * (width - len(row)) for row in rows]
+    dataset.headers = header
+    for row in body:
+        dataset.append(row)
+    return dataset
+
+
+class PortalXLSX(base_formats.XLSX):
+    """.xlsx (and .xls, .ods: the content decides) read by the importer's readers, written with no formula."""
+
+    def create_dataset(self, in_stream):
+        _check_size(in_stream)
+        try:
+            sheets = read_sheets(in_stream, max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES)
+            if not sheets:
+                return _dataset([], "")
+            sheet = sheets[0]
+            _check_control_characters([row.texts() for row in sheet.rows])
+            return _dataset([row.texts() for row in sheet.rows], sheet.name)
+        except DraftError as error:
+            raise _refused(error) from None
+
+    def export_data(self, dataset, **kwargs):
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(title=dataset.title or "Sheet1")
+
+        def cell(value):
+            if isinstance(value, str):
+                value = writable_text(value)
+            written = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str) and looks_like_formula(value):
+                written.data_type = "s"  # openpyxl would write "=…" as a formula
+                written.quotePrefix = True  # and Excel shows it as the text it is
+            return written
+
+        sheet.append([cell(header) for header in dataset.headers or []])
+        for row in dataset:
+            sheet.append([cell(value) for value in row])
+        output = io.BytesIO()
+        book.save(output)
+        return output.getvalue()
+
+
+class PortalCSV(base_formats.CSV):
+    """CSV with every check a text upload gets; cells that a spreadsheet would run are marked as text."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        _check_size(in_stream)
+        if isinstance(in_stream, bytes):
+            try:
+                in_stream = in_stream.decode(self.encoding or "utf-8-sig")
+            except UnicodeDecodeError:
+                raise FileRefused(
+                    _("The file is not UTF-8 text; save it as “CSV UTF-8” and import it again.")
+                ) from None
+        try:
+            rows = [[_unmark(text) for text in row] for row in csv.reader(io.StringIO(in_stream, newline=""))]
+            _check_control_characters(rows)
+            return _dataset(rows, "CSV")
+        except DraftError as error:
+            raise _refused(error) from None
+        except csv.Error:
+            raise _refused(safety.damaged()) from None
+
+    def export_data(self, dataset, **kwargs):
+        output = io.StringIO()
+        writer = csv.writer(output, lineterminator="\r\n")
+        writer.writerow([_mark(header) for header in dataset.headers or []])
+        for row in dataset:
+            writer.writerow([_mark(value) for value in row])
+        return output.getvalue()
+
+
+def _mark(value) -> str:
+    text = "" if value is None else str(value)
+    return CSV_TEXT_MARK + text if looks_like_formula(text) else text
+
+
+def _unmark(text: str) -> str:
+    if text.startswith(CSV_TEXT_MARK) and looks_like_formula(text[len(CSV_TEXT_MARK) :]):
+        return text[len(CSV_TEXT_MARK) :]
+    return text
+
+
+class PortalImportForm(ImportForm):
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        # Refused before the library reads the whole upload into memory.
+        if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
+            limit = settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024)
+            raise forms.ValidationError(_("The file is larger than the limit of %(limit)s MB.") % {"limit": limit})
+        return upload
+
+
+class PortalImportExportMixin(ImportExportMixin):
+    """django-import-export in the admin, through the portal's file checks (see the module's text)."""
+
+    formats = [PortalXLSX, PortalCSV]
+    import_form_class = PortalImportForm
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, FileRefused):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
