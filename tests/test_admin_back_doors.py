@@ -193,6 +193,29 @@ def test_nor_through_the_agency_page(client, clerk, seeded):
     assert not Membership.objects.filter(user=clerk).exists()
 
 
+def test_an_agency_liaison_cannot_be_put_in_the_office_group(client, root, bob):
+    """The same rule from the other side: the user admin refuses to make an agency's liaison office staff."""
+    client.force_login(root)
+    url = reverse("admin:auth_user_change", args=[bob.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+    data.update(
+        {
+            "groups": [Group.objects.get(name=OFFICE_GROUP).pk],
+            "user_permissions": [],
+            "is_active": "on",
+            "date_joined_0": bob.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": bob.date_joined.strftime("%H:%M:%S"),
+        }
+    )
+    data.pop("date_joined", None)
+    data.pop("last_login", None)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "不能同时属于督查室" in response.content.decode()
+    assert not bob.groups.filter(name=OFFICE_GROUP).exists()
+
+
 def test_a_membership_given_in_the_admin_is_in_its_history_with_who_gave_it(client, root, seeded):
     liaison = User.objects.create_user("liaison")
     agency = Agency.objects.get(jurisdiction="宿迁市", name="市档案局")
