@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from importers.agency_match import match_names
 from importers.draft import DraftError, PlanDraft, PlanMeta
-from importers.loader import ImportReport, apply_draft
+from importers.loader import ImportReport, PlanConflict, apply_draft
 from importers.models import ImportSession, ImportStatus
 from importers.pipeline import draft_from_bytes
 
@@ -25,6 +25,14 @@ logger = logging.getLogger(__name__)
 # Abandoned previews are removed when the same user starts another import.
 STALE_AFTER = dt.timedelta(days=1)
 _UNFINISHED = [ImportStatus.PARSING, ImportStatus.READY, ImportStatus.FAILED]
+# A file within the limits (importers/readers/safety.py) is read in well under a minute; a preview
+# still "parsing" after this lost its worker (killed, out of memory) and is failed when looked at.
+PARSING_TIMEOUT = dt.timedelta(minutes=15)
+# The preview lists this many tasks of each kind (new, changed, …), each change shortened to
+# PREVIEW_TEXT characters: its counts are complete, its size bounded (a 200,000-row sheet made
+# a 22.9 MB preview). Confirming applies the whole file, not the preview.
+PREVIEW_TASKS = 500
+PREVIEW_TEXT = 1_000
 
 
 class ImportConflict(Exception):
@@ -56,26 +64,51 @@ def _draft(session: ImportSession) -> PlanDraft:
     return draft_from_bytes(bytes(session.data), session.filename, _meta(session), session.sheet_name or None)
 
 
-def build_preview(session_id) -> ImportSession:
-    """Parse the file and dry-run the import; store the preview, or every problem found."""
-    session = ImportSession.objects.get(pk=session_id)
+def _unreadable() -> list[str]:
+    return [_("The file could not be read. Check that it is a task table and try again.")]
+
+
+def build_preview(session_id) -> ImportSession | None:
+    """Parse the file and dry-run the import; store the preview, or the problems found.
+
+    Whatever happens, the session leaves PARSING: a file no rule foresaw, or a preview the
+    database refuses to store, ends in a message, not in a page that waits forever.
+    """
+    session = ImportSession.objects.filter(pk=session_id).first()
+    if session is None:
+        return None  # cancelled before its worker came to it
     _progress(session, 10)
     try:
         draft = _draft(session)
         _progress(session, 50)
         report = apply_draft(draft, user=session.created_by, dry_run=True)
+        session.status, session.problems, session.preview = ImportStatus.READY, [], _preview(draft, report)
     except DraftError as error:
-        session.status, session.problems, session.preview = ImportStatus.FAILED, [str(p) for p in error.problems], None
+        session.status, session.problems, session.preview = ImportStatus.FAILED, error.messages(), None
     except Exception:
-        # A file no rule foresaw must still end in a message, not in a page that waits forever.
         logger.exception("Preview of import %s failed", session.pk)
-        session.status, session.preview = ImportStatus.FAILED, None
-        session.problems = [_("The file could not be read. Check that it is a task table and try again.")]
-    else:
-        session.status, session.problems = ImportStatus.READY, []
-        session.preview = _preview(draft, report)
+        session.status, session.problems, session.preview = ImportStatus.FAILED, _unreadable(), None
     session.progress = 100
-    session.save(update_fields=["status", "problems", "preview", "progress", "updated_at"])
+    try:
+        with transaction.atomic():
+            session.save(update_fields=["status", "problems", "preview", "progress", "updated_at"])
+    except Exception:
+        logger.exception("Storing the preview of import %s failed", session.pk)
+        session.status, session.problems, session.preview = ImportStatus.FAILED, _unreadable(), None
+        session.save(update_fields=["status", "problems", "preview", "progress", "updated_at"])
+    return session
+
+
+def fail_if_abandoned(session: ImportSession) -> ImportSession:
+    """A preview still parsing long after it started lost its worker: fail it with a message."""
+    if session.status == ImportStatus.PARSING and session.updated_at <= timezone.now() - PARSING_TIMEOUT:
+        message = _(
+            "Reading the file took too long and was stopped; upload it again, and split a very large file into several."
+        )
+        ImportSession.objects.filter(pk=session.pk, status=ImportStatus.PARSING).update(
+            status=ImportStatus.FAILED, problems=[message], progress=100, updated_at=timezone.now()
+        )
+        session.refresh_from_db()
     return session
 
 
@@ -107,7 +140,7 @@ def _preview(draft: PlanDraft, report: ImportReport) -> dict:
             "assignments_changed": report.assignments_changed,
             "assignments_removed": report.assignments_removed,
         },
-        "tasks": [asdict(task) for task in report.tasks],
+        "tasks": _listed_tasks(report),
         "agencies": [
             {
                 "name": match.name,
@@ -119,6 +152,24 @@ def _preview(draft: PlanDraft, report: ImportReport) -> dict:
         ],
         "summary": report.summary(),
     }
+
+
+def _listed_tasks(report: ImportReport) -> list[dict]:
+    """The first PREVIEW_TASKS tasks of each kind, in the file's order, their changes shortened."""
+    listed: list[dict] = []
+    per_kind: dict[str, int] = {}
+    for task in report.tasks:
+        per_kind[task.kind] = per_kind.get(task.kind, 0) + 1
+        if per_kind[task.kind] > PREVIEW_TASKS:
+            continue
+        entry = asdict(task)
+        entry["changes"] = [[what, _shortened(before), _shortened(after)] for what, before, after in task.changes]
+        listed.append(entry)
+    return listed
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= PREVIEW_TEXT else text[:PREVIEW_TEXT] + "…"
 
 
 def choose_sheet(session: ImportSession, sheet_name: str) -> ImportSession:
@@ -134,45 +185,74 @@ def choose_sheet(session: ImportSession, sheet_name: str) -> ImportSession:
     return build_preview(session.pk)
 
 
+def _gone() -> ImportConflict:
+    return ImportConflict(_("This import was cancelled."))
+
+
 def claim_for_apply(session: ImportSession) -> None:
-    """READY → APPLYING with a conditional update: a double submit gets ImportConflict, not a second import."""
+    """READY → APPLYING with a conditional update: a double submit, or a cancel that came first,
+    gets ImportConflict, not a second import."""
     claimed = ImportSession.objects.filter(pk=session.pk, status=ImportStatus.READY).update(
         status=ImportStatus.APPLYING, progress=0
     )
     if claimed != 1:
+        if not ImportSession.objects.filter(pk=session.pk).exists():
+            raise _gone()
         raise ImportConflict(_("This import has already been confirmed or is being imported."))
 
 
-def apply_import(session_id, aliases: dict[str, int]) -> ImportSession:
-    """Apply a claimed session in one transaction. On a problem the session returns to READY with it."""
-    session = ImportSession.objects.get(pk=session_id)
-    if session.status != ImportStatus.APPLYING:
+def apply_import(session_id, aliases: dict[str, int]) -> ImportSession | None:
+    """Apply a claimed session in one transaction, its row locked.
+
+    On a problem the session returns to READY with it; when the plan it would create was imported
+    by another session meanwhile, it fails (its preview no longer says what confirming would do).
+    """
+    session = ImportSession.objects.filter(pk=session_id).first()
+    if session is None or session.status != ImportStatus.APPLYING:
         # Not claimed, or already applied (a task delivered twice): nothing to do.
         return session
     try:
         draft = _draft(session)
         _progress(session, 40)
         with transaction.atomic():
-            report = apply_draft(draft, user=session.created_by, aliases=aliases)
+            # The lock orders this against a cancel or a second delivery of the same task.
+            session = ImportSession.objects.select_for_update().filter(pk=session_id).first()
+            if session is None or session.status != ImportStatus.APPLYING:
+                return session
+            expect_new = bool((session.preview or {}).get("plan_created"))
+            report = apply_draft(draft, user=session.created_by, aliases=aliases, expect_new=expect_new)
             session.status, session.problems, session.progress = ImportStatus.APPLIED, [], 100
             session.plan_id = report.plan_id
             session.preview = {**(session.preview or {}), "summary": report.summary()}
             # The file's job is done; keep the record of the import, not the file.
             session.data = b""
             session.save()
-    except DraftError as error:
-        ImportSession.objects.filter(pk=session.pk).update(
-            status=ImportStatus.READY, problems=[str(p) for p in error.problems], progress=100
+    except PlanConflict as conflict:
+        ImportSession.objects.filter(pk=session_id).update(
+            status=ImportStatus.FAILED, problems=conflict.messages(), progress=100
         )
-        session.refresh_from_db()
+        session = ImportSession.objects.filter(pk=session_id).first()
+    except DraftError as error:
+        ImportSession.objects.filter(pk=session_id).update(
+            status=ImportStatus.READY, problems=error.messages(), progress=100
+        )
+        session = ImportSession.objects.filter(pk=session_id).first()
     except Exception:
         # Never leave a session stuck in APPLYING: the user can try again.
-        ImportSession.objects.filter(pk=session.pk).update(status=ImportStatus.READY, progress=0)
+        ImportSession.objects.filter(pk=session_id).update(status=ImportStatus.READY, progress=0)
         raise
     return session
 
 
 def cancel_import(session: ImportSession) -> None:
-    if session.status == ImportStatus.APPLYING:
-        raise ImportConflict(_("This import is being applied and can no longer be cancelled."))
-    session.delete()
+    """Delete an import not yet confirmed. The row is locked, so that a confirm at the same
+    moment either finds it gone or makes this refuse: exactly one of them wins."""
+    with transaction.atomic():
+        locked = ImportSession.objects.select_for_update().filter(pk=session.pk).first()
+        if locked is None:
+            raise _gone()
+        if locked.status == ImportStatus.APPLYING:
+            raise ImportConflict(_("This import is being applied and can no longer be cancelled."))
+        if locked.status == ImportStatus.APPLIED:
+            raise ImportConflict(_("This import has been applied and can no longer be cancelled."))
+        locked.delete()

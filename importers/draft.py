@@ -44,12 +44,48 @@ class Problem:
         return self.text
 
 
-class DraftError(Exception):
-    """A file could not be turned into a draft; carries every problem found, not just the first."""
+# A clerk corrects a file from its first problems. Past this many the rest are only counted, so that
+# a malformed file of thousands of rows cannot store and render hundreds of thousands of them.
+MAX_PROBLEMS = 200
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+
+class ProblemList(list):
+    """Problems as they are found: the first `limit` kept, the others counted in `omitted`."""
+
+    def __init__(self, limit: int = MAX_PROBLEMS):
+        super().__init__()
+        self.limit = limit
+        self.omitted = 0
+
+    def append(self, problem: Problem) -> None:
+        if len(self) < self.limit:
+            super().append(problem)
+        else:
+            self.omitted += 1
+
+    def extend(self, problems) -> None:
+        for problem in problems:
+            self.append(problem)
+
+
+class DraftError(Exception):
+    """A file could not be turned into a draft; carries every problem found (up to MAX_PROBLEMS,
+    the rest counted in `omitted`), not just the first."""
+
+    def __init__(self, problems: list[Problem], omitted: int = 0):
+        self.problems = problems[:MAX_PROBLEMS]
+        self.omitted = omitted + getattr(problems, "omitted", 0) + max(0, len(problems) - MAX_PROBLEMS)
+        super().__init__("\n".join(self.messages()))
+
+    def messages(self) -> list[str]:
+        """What the clerk reads: each problem, then how many more there are."""
+        lines = [str(p) for p in self.problems]
+        if self.omitted:
+            lines.append(
+                _("%(count)s more problems are not listed; correct the ones above and import again to see the rest.")
+                % {"count": self.omitted}
+            )
+        return lines
 
 
 @dataclass

@@ -24,6 +24,7 @@ from importers.draft import (
     PlanDraft,
     PlanMeta,
     Problem,
+    ProblemList,
     SectionDraft,
     SourceRef,
     TaskDraft,
@@ -31,6 +32,7 @@ from importers.draft import (
 )
 from importers.numerals import parse_chinese
 from importers.readers.base import Cell, Row
+from tasklist.models import TASK_CONTENT_MAX_LENGTH
 
 # ---------------------------------------------------------------------------
 # Header words
@@ -547,6 +549,8 @@ def build_draft(meta: PlanMeta, events: Iterable[Event], problems: list[Problem]
                 continue
             if not event.content:
                 problems.append(Problem(event.ref, _("The task has no content")))
+            elif len(event.content) > TASK_CONTENT_MAX_LENGTH:
+                problems.append(Problem(event.ref, _too_long(_("The task content"), TASK_CONTENT_MAX_LENGTH)))
             if len(event.deadline) > LONGEST_DEADLINE:
                 problems.append(Problem(event.ref, _too_long(_("The deadline"), LONGEST_DEADLINE)))
             if event.number in numbers:
@@ -596,7 +600,7 @@ def layout(rows: list[Row], meta_override: PlanMeta | None = None) -> PlanDraft:
             value = getattr(meta_override, name)
             if value:
                 setattr(meta, name, value)
-    problems: list[Problem] = []
+    problems = ProblemList()
     body = rows[header.end :]
     if header.stream:
         cells = [cell for row in body for cell in row.cells]
@@ -613,7 +617,7 @@ def layout(rows: list[Row], meta_override: PlanMeta | None = None) -> PlanDraft:
             problems.append(Problem(None, _too_long(name, limit)))
     if not problems and not draft.parts:
         problems.append(Problem(None, _("There is no task after the header.")))
-    if problems:
+    if problems or problems.omitted:
         # Reading order: problems of the whole file first, then by line and column.
         problems.sort(
             key=lambda p: (p.ref is not None, p.ref.line if p.ref else 0, (p.ref.column or 0) if p.ref else 0)

@@ -12,10 +12,11 @@ so what it reports (the web preview shows it) is what a real run would do.
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
@@ -27,6 +28,8 @@ from importers.numerals import section_label, to_chinese
 from supervision import figure_cache
 from supervision.models import ProgressReport
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task
+
+logger = logging.getLogger(__name__)
 
 # Task.order is unique per section; moved tasks pass through this offset so that
 # swapping two positions never collides halfway through the update.
@@ -164,29 +167,54 @@ class _DryRunRollback(Exception):
     pass
 
 
+class PlanConflict(DraftError):
+    """The plan this import would create was imported by another one meanwhile."""
+
+    def __init__(self, doc_number: str):
+        message = _(
+            "Plan %(doc_number)s was imported by someone else after this preview was made; this import changed "
+            "nothing. To update that plan, upload the file again and see what it would change there."
+        ) % {"doc_number": doc_number}
+        super().__init__([Problem(None, message)])
+
+
 def apply_draft(
     draft: PlanDraft,
     *,
     user=None,
     dry_run: bool = False,
     aliases: Mapping[str, int] | None = None,
+    expect_new: bool = False,
 ) -> ImportReport:
     """Apply the draft in one transaction; with dry_run, report and roll back.
 
     `aliases` maps names the file prints to agencies the user chose for them
     (an accepted "市人社局 → 市人力资源和社会保障局？" suggestion); applying it
     records the alias, so the next import matches by itself.
+
+    `expect_new`: the user confirmed a preview of a new plan. If the plan exists by now (another
+    import of the same document, confirmed at the same moment), PlanConflict, and nothing changes.
     """
     report = ImportReport(doc_number=draft.meta.doc_number, dry_run=dry_run)
     try:
         with transaction.atomic():
-            _Apply(draft, report, user, dict(aliases or {})).run()
+            _Apply(draft, report, user, dict(aliases or {}), expect_new).run()
             # Its rows go in by COPY and bulk updates, which send no post_save: say so (dropped on rollback).
             figure_cache.changed()
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:
         report.plan_id = None if report.plan_created else report.plan_id
+    except IntegrityError:
+        # Two imports at once both saw no such plan (or agency) and inserted it: the database's unique
+        # constraint let the first through and stopped this one, whose transaction is rolled back.
+        logger.warning("Import of %s ran into a concurrent one", draft.meta.doc_number, exc_info=True)
+        if report.plan_created and Plan.objects.filter(doc_number=draft.meta.doc_number).exists():
+            raise PlanConflict(draft.meta.doc_number) from None
+        message = _(
+            "Another import changed the same plan or agencies at the same moment; nothing was changed. Try again."
+        )
+        raise DraftError([Problem(None, message)]) from None
     return report
 
 
@@ -200,15 +228,23 @@ def _units_text(pairs: list[tuple[str, str]]) -> str:
 
 
 class _Apply:
-    def __init__(self, draft: PlanDraft, report: ImportReport, user, aliases: dict[str, int]) -> None:
+    def __init__(
+        self, draft: PlanDraft, report: ImportReport, user, aliases: dict[str, int], expect_new: bool = False
+    ) -> None:
         self.draft = draft
         self.report = report
         self.user = user
         self.aliases = {normalize_name(name): pk for name, pk in aliases.items()}
+        self.expect_new = expect_new
         self.reason = _("Import %(doc_number)s") % {"doc_number": draft.meta.doc_number}
 
     def run(self) -> None:
         stored = Plan.objects.filter(doc_number=self.draft.meta.doc_number).first()
+        if stored is not None and self.expect_new:
+            raise PlanConflict(self.draft.meta.doc_number)
+        # Set before anything is written: an IntegrityError from a concurrent import of the same
+        # new plan (its agencies or the plan itself) is then recognised as one (see apply_draft).
+        self.report.plan_created = stored is None
         self.complete_meta(stored)
         agencies = self.resolve_agencies()
         plan = self.upsert_plan(stored)

@@ -42,11 +42,22 @@ def upload(request):
 
 @office_required
 def preview(request, pk):
-    session = _session(request, pk)
+    session = actions.fail_if_abandoned(_session(request, pk))
     data = session.preview or {}
     tasks_by_kind: dict[str, list] = {"new": [], "changed": [], "unchanged": [], "missing": []}
     for task in data.get("tasks", []):
         tasks_by_kind[task["kind"]].append(task)
+    counts = data.get("counts", {})
+    total = sum(counts.get(kind, 0) for kind in tasks_by_kind)
+    if any(counts.get(kind, 0) > len(listed) for kind, listed in tasks_by_kind.items()):
+        messages.info(
+            request,
+            _(
+                "The preview lists only the first %(listed)s tasks of each kind (of %(count)s in all); "
+                "confirming imports every task the counts show."
+            )
+            % {"listed": actions.PREVIEW_TASKS, "count": total},
+        )
     agencies = data.get("agencies", [])
     return render(
         request,
@@ -65,7 +76,7 @@ def preview(request, pk):
 
 @office_required
 def status(request, pk):
-    session = _session(request, pk)
+    session = actions.fail_if_abandoned(_session(request, pk))
     return JsonResponse({"status": session.status, "progress": session.progress})
 
 
@@ -78,6 +89,13 @@ def choose_sheet(request, pk):
     except actions.ImportConflict as conflict:
         messages.error(request, str(conflict))
     return redirect("importers:preview", pk=session.pk)
+
+
+def _back_to(session: ImportSession):
+    """The preview after a refused step; the upload page if the import is gone (cancelled meanwhile)."""
+    if ImportSession.objects.filter(pk=session.pk).exists():
+        return redirect("importers:preview", pk=session.pk)
+    return redirect("importers:upload")
 
 
 def _accepted_aliases(request, session: ImportSession) -> dict[str, int]:
@@ -98,17 +116,17 @@ def confirm(request, pk):
         actions.claim_for_apply(session)
     except actions.ImportConflict as conflict:
         messages.warning(request, str(conflict))
-        return redirect("importers:preview", pk=session.pk)
+        return _back_to(session)
     aliases = _accepted_aliases(request, session)
     if len(session.data) > settings.IMPORT_ASYNC_BYTES:
         transaction.on_commit(lambda: tasks.apply_import.delay(str(session.pk), aliases))
         return redirect("importers:preview", pk=session.pk)
-    session = actions.apply_import(session.pk, aliases)
-    if session.status == ImportStatus.APPLIED:
+    applied = actions.apply_import(session.pk, aliases)
+    if applied is not None and applied.status == ImportStatus.APPLIED:
         messages.success(request, _("The plan was imported."))
-        return redirect(reverse("tasklist:plan_detail", args=[session.plan_id]))
+        return redirect(reverse("tasklist:plan_detail", args=[applied.plan_id]))
     messages.error(request, _("The import could not be applied; nothing was changed."))
-    return redirect("importers:preview", pk=session.pk)
+    return _back_to(session)
 
 
 @office_required
@@ -119,6 +137,6 @@ def cancel(request, pk):
         actions.cancel_import(session)
     except actions.ImportConflict as conflict:
         messages.error(request, str(conflict))
-        return redirect("importers:preview", pk=session.pk)
+        return _back_to(session)
     messages.info(request, _("The import was cancelled; nothing was changed."))
     return redirect("importers:upload")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,10 @@ from simple_history.models import HistoricalRecords
 from agencies.models import Agency
 from importers.numerals import part_label, section_label
 from portal.roles import sees_everything
+
+# A task's content as printed: real ones run to a few hundred characters. The importer reports a
+# longer cell with its line and column (importers/layout.py); forms, the admin included, refuse it.
+TASK_CONTENT_MAX_LENGTH = 5_000
 
 
 def _agency_ids_of(user) -> models.QuerySet:
@@ -136,7 +141,7 @@ class Task(models.Model):
         _("number"), null=True, blank=True, help_text=_("As printed; empty for an unnumbered task.")
     )
     order = models.PositiveIntegerField(_("order"), help_text=_("Position within the section."))
-    content = models.TextField(_("content"))
+    content = models.TextField(_("content"), validators=[MaxLengthValidator(TASK_CONTENT_MAX_LENGTH)])
     status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     # 完成时限 as printed ("2021年底前", "长期坚持"), and the date it means when it names one.
     deadline_text = models.CharField(_("deadline as printed"), max_length=100, blank=True)

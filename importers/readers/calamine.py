@@ -71,7 +71,9 @@ def sheet_rows(values: list[list[object]], merges: list[Merge], sheet: str) -> l
     """Rows of cleaned cells, each merged value repeated over its range, trailing empty rows dropped.
 
     `values` starts at A1 (to_python(skip_empty_area=False)), so row i is spreadsheet row i + 1.
+    Refused past MAX_ROWS rows with any value, before their text is made.
     """
+    safety.check_rows(sheet, sum(1 for row in values if any(value != "" for value in row)))
     texts = _texts(values)
     merges = [m for m in merges if _anchor(texts, m)]  # an empty merged range has nothing to repeat
     height = max([len(texts)] + [m[2] + 1 for m in merges])
@@ -156,10 +158,24 @@ def read_workbook(data: bytes, merges: Mapping[str, list[Merge]] | None = None) 
             ranges = merges.get(meta.name, []) if merges is not None else calamine_merges(sheet)
             if sheet.end is not None:  # a last guard; the formats' own pre-checks stop a far cell sooner
                 safety.check_area(meta.name, sheet.end[0] + 1, sheet.end[1] + 1)
+            if sheet.height > safety.MAX_ROWS:
+                # Count row by row, and stop one past the limit: a 200,000-row sheet is refused after
+                # reading 20,001 rows, not after laying out all of them in Python (7 s, 565 MB).
+                safety.check_rows(meta.name, _rows_with_values(sheet, stop=safety.MAX_ROWS + 1))
             grids.append((meta.name, sheet.to_python(skip_empty_area=False), ranges))
         book.close()
     # Outside the translation of library errors: a bug of ours should not read as a damaged file.
     return [Sheet(name, sheet_rows(values, ranges, name)) for name, values, ranges in grids]
+
+
+def _rows_with_values(sheet: CalamineSheet, stop: int) -> int:
+    counted = 0
+    for row in sheet.iter_rows():
+        if any(value != "" for value in row):
+            counted += 1
+            if counted >= stop:
+                break
+    return counted
 
 
 def calamine_merges(sheet: CalamineSheet) -> list[Merge]:

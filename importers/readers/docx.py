@@ -80,6 +80,7 @@ def _sheets(body: etree._Element) -> list[Sheet]:
             preamble.append(paragraph_text(block))
     lines = [text for text in (clean_text(t) for t in preamble) if text]
     if not tables:
+        safety.check_rows(BODY_SHEET_NAME, len(lines))
         return [Sheet(BODY_SHEET_NAME, _paragraph_rows(lines))] if lines else []
     sheets = []
     for number, table in enumerate(tables, start=1):
@@ -127,6 +128,7 @@ def table_rows(table: etree._Element, first_line: int = 1, name: str = "") -> li
     """The table's rows on its layout grid, merged cells repeated over what they span."""
     above: dict[int, str] = {}  # grid column → text of the last cell there, for vMerge continuations
     trs = table.findall(_TR)
+    safety.check_rows(name, first_line - 1 + len(trs))
     grid = [_grid_row(tr, above, name, len(trs)) for tr in trs]
     width = max((len(row) for row in grid), default=0)
     rows = []

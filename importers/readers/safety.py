@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import io
 import logging
+import re
 import struct
 import zipfile
 import zlib
@@ -28,7 +29,7 @@ from defusedxml import DefusedXmlException
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from importers.draft import DraftError, Problem
+from importers.draft import DraftError, Problem, ProblemList, SourceRef
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,17 @@ MAX_CELLS = 2_000_000
 # An XML prolog (declaration, comments, processing instructions) longer than this is not a real
 # Office part, and scanning it further for a DTD would be a cost an attacker chooses.
 MAX_PROLOG_BYTES = 64 * 1024
+# Rows of one sheet that hold any text (a text file: its rows, see text.py). The largest real plans
+# have a few hundred tasks; past this, reading, laying out and previewing the file would hold a web
+# or Celery worker for minutes and a gigabyte (200,000 rows: 81 s, 1.1 GB, a 22.9 MB preview).
+MAX_ROWS = 20_000
+# Characters in one cell: Excel's own limit, and far beyond any task (tasklist.models keeps those
+# to TASK_CONTENT_MAX_LENGTH). A longer cell is no table's; splitting it into unit names and
+# reporting on them would cost what the file's author chooses.
+MAX_CELL_CHARS = 32_767
+# Control characters no plan holds: Word and Excel do not show them, PostgreSQL refuses NUL in text
+# and JSON, and the xlsx escape "_x0000_" decodes to one. Tab, newline and carriage return are text.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 _CHUNK = 256 * 1024
 
@@ -102,6 +114,56 @@ def too_many_cells(sheet: str, rows: int, columns: int) -> DraftError:
 def check_area(sheet: str, rows: int, columns: int) -> None:
     if rows * columns > MAX_CELLS:
         raise too_many_cells(sheet, rows, columns)
+
+
+def check_rows(sheet: str, rows: int) -> None:
+    """Refuse a sheet with more than MAX_ROWS rows of text; readers call it before making their rows."""
+    if rows > MAX_ROWS:
+        raise refusal(
+            _(
+                "Sheet “%(sheet)s” has more than %(limit)s rows (the import limit), far more than any task "
+                "table; delete the unused rows below the table, or split the plan into several files and "
+                "import them one by one."
+            )
+            % {"sheet": sheet, "limit": MAX_ROWS}
+        )
+
+
+def check_cells(sheets) -> None:
+    """Refuse cells longer than MAX_CELL_CHARS or holding a control character, each named by its
+    line and column; and sheet names with a control character. Every reader's rows pass here."""
+    problems = ProblemList()
+    for number, sheet in enumerate(sheets, start=1):
+        if CONTROL_CHARACTERS.search(sheet.name):
+            problems.append(
+                Problem(
+                    None,
+                    _("The name of sheet %(number)s holds a control character; rename the sheet and import again.")
+                    % {"number": number},
+                )
+            )
+        for row in sheet.rows:
+            texts = row.texts()
+            joined = "".join(texts)  # one scan of the row in C; the cells are looked at only when it finds something
+            if len(joined) <= MAX_CELL_CHARS and CONTROL_CHARACTERS.search(joined) is None:
+                continue
+            for cell in row.cells:
+                text = cell.text
+                if len(text) > MAX_CELL_CHARS:
+                    message = _(
+                        "The cell holds %(length)s characters, more than the limit of %(limit)s a cell; "
+                        "shorten it and import again."
+                    ) % {"length": len(text), "limit": MAX_CELL_CHARS}
+                elif CONTROL_CHARACTERS.search(text):
+                    message = _(
+                        "It holds a control character (such as NUL), which Word and Excel do not show; "
+                        "delete it and import again."
+                    )
+                else:
+                    continue
+                problems.append(Problem(SourceRef(cell.line, cell.column), message))
+    if problems or problems.omitted:
+        raise DraftError(problems)
 
 
 @contextmanager

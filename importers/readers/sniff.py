@@ -8,6 +8,7 @@ is plainly binary. Every refusal is a DraftError with a message the clerk can ac
 
 from __future__ import annotations
 
+import codecs
 import gc
 import logging
 import zipfile
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from importers.draft import DraftError
 from importers.readers import safety
 from importers.readers.base import Row
-from importers.readers.text import read_text
+from importers.readers.text import TEXT_SHEET_NAME, read_text
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,6 @@ class Sheet:
 
 
 DOCX, XLSX, XLS, ODS, TEXT = "docx", "xlsx", "xls", "ods", "text"
-TEXT_SHEET_NAME = "文本"
 
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -67,7 +67,9 @@ def read_sheets(data: bytes, filename: str = "", max_bytes: int | None = None) -
     try:
         kind = detect_format(data)
         with _collector_paused():
-            return _reader(kind)(data)
+            sheets = _reader(kind)(data)
+        safety.check_cells(sheets)
+        return sheets
     except DraftError:
         raise
     except Exception:
@@ -84,12 +86,23 @@ def detect_format(data: bytes) -> str:
         return _ole_format(data)
     if data.startswith(UTF16_BOMS):
         return TEXT
-    if data.startswith(BINARY_MAGICS) or b"\x00" in data[:SNIFFED_BYTES]:
+    if data.startswith(BINARY_MAGICS) or (b"\x00" in data[:SNIFFED_BYTES] and not _utf8_text(data)):
         raise safety.not_supported()
     if data[:SNIFFED_BYTES].lstrip().removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<"):
         # A web page or XML saved as ".xls" (some systems export so): a plan never starts with markup.
         raise safety.not_supported()
     return TEXT
+
+
+def _utf8_text(data: bytes) -> bool:
+    """Whether the start of the file is UTF-8 text: a NUL in it is then a stray character, which the
+    clerk is shown by its line (safety.check_cells), not a sign of some binary format."""
+    head = data[:SNIFFED_BYTES]
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(data) <= SNIFFED_BYTES)
+    except UnicodeDecodeError:
+        return False
+    return head.count(b"\x00") * 100 < len(head)  # UTF-16 without its BOM is half NULs
 
 
 def _zip_format(data: bytes) -> str:

@@ -12,9 +12,11 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from importers.draft import DraftError, Problem
+from importers.readers import safety
 from importers.readers.base import Cell, Row, clean_text
 
 ENCODINGS = ("utf-8-sig", "gb18030")
+TEXT_SHEET_NAME = "文本"  # the one sheet of a text file, as the preview and the messages name it
 
 
 def decode(data: bytes) -> str:
@@ -27,8 +29,11 @@ def decode(data: bytes) -> str:
 
 
 def read_text(data: bytes) -> list[Row]:
-    if b"\x00" in data[:4096]:
-        raise DraftError([Problem(None, _("The file is not plain text (it holds binary data)."))])
+    """The rows of a text plan; refused past MAX_ROWS rows, before the rest is read.
+
+    NUL and other control characters are left in: the check every reader's rows pass
+    (safety.check_cells) names their line.
+    """
     rows: list[Row] = []
     block: list[Cell] = []
 
@@ -36,6 +41,8 @@ def read_text(data: bytes) -> list[Row]:
         if block:
             rows.append(Row(tuple(block)))
             block.clear()
+            if len(rows) > safety.MAX_ROWS:
+                safety.check_rows(TEXT_SHEET_NAME, len(rows))
 
     for number, raw in enumerate(decode(data).splitlines(), start=1):
         if raw.startswith("\t"):
@@ -45,5 +52,7 @@ def read_text(data: bytes) -> list[Row]:
         text = clean_text(raw)
         if text:
             rows.append(Row((Cell(text, number),)))
+            if len(rows) > safety.MAX_ROWS:
+                safety.check_rows(TEXT_SHEET_NAME, len(rows))
     close_block()
     return rows

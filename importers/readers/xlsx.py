@@ -20,11 +20,12 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterator
 
 from defusedxml import ElementTree
 from django.utils.translation import gettext as _
 
-from importers.draft import DraftError, Problem, SourceRef
+from importers.draft import DraftError, Problem, ProblemList, SourceRef
 from importers.readers import safety
 from importers.readers.calamine import read_workbook
 from importers.readers.sniff import Sheet
@@ -39,27 +40,27 @@ def read_xlsx(data: bytes) -> list[Sheet]:
     archive = safety.open_archive(data)
     parts = worksheet_parts(archive)
     xml = safety.inflate_members(data, archive, keep=frozenset(parts.values()))
-    problems: list[Problem] = []
+    problems = ProblemList()
     for name, path in parts.items():
         sheet_xml = xml.get(path)
         if sheet_xml is None:
             raise safety.damaged()  # the workbook names a sheet the archive does not hold
+        if sheet_xml.count(b"<row") > safety.MAX_ROWS:  # quick: only a sheet this long is counted
+            safety.check_rows(name, rows_with_values(sheet_xml, stop=safety.MAX_ROWS + 1))
         rows, columns = sheet_extent(sheet_xml)
         safety.check_area(name, rows, columns)
         problems.extend(_formula_problems(name, sheet_xml, several=len(parts) > 1))
-    if problems:
+    if problems or problems.omitted:
         raise DraftError(problems)
     return read_workbook(data)
 
 
-def _formula_problems(sheet: str, xml: bytes, several: bool) -> list[Problem]:
-    problems = []
+def _formula_problems(sheet: str, xml: bytes, several: bool) -> Iterator[Problem]:
     for row, column in formulas_without_value(xml):
         message = _("The formula has no computed value; open and save the file in Excel, then import it again")
         if several:
             message = _("Sheet “%(sheet)s”: %(message)s") % {"sheet": sheet, "message": message}
-        problems.append(Problem(SourceRef(row, column) if row else None, message))
-    return problems
+        yield Problem(SourceRef(row, column) if row else None, message)
 
 
 # ---------------------------------------------------------------------------
@@ -119,6 +120,8 @@ _TYPE_ATTRIBUTE = re.compile(rb"""(?:^|\s)t\s*=\s*["'](\w+)["']""")
 _FORMULA = re.compile(rb"<f[\s/>]")
 _CELL_TOKEN = re.compile(rb"<c(?=[\s>/])([^<>]*)>|</c\s*>|<f[\s/>]")
 _VALUE_TAG = re.compile(rb"<v(?=[\s/>])([^<>]*)>")
+_ROW_START = re.compile(rb"<row[\s>/]")
+_CELL_VALUE = re.compile(rb"<(?:v|is)[\s>]")
 # Excel's last cell is XFD1048576. A longer reference (a million letters or digits) is no
 # spreadsheet's, and converting it in full would take minutes (or raise, past Python's 4,300
 # digits): it counts as this far, which check_area refuses.
@@ -188,6 +191,24 @@ def _slow_extent(xml: bytes) -> tuple[int, int]:
         else:
             unplaced += 1
     return rows + unplaced, columns + unplaced
+
+
+def rows_with_values(xml: bytes, stop: int) -> int:
+    """How many <row> elements hold a value (<v> or an inline <is>), counting no further than `stop`.
+
+    Rows of styled empty cells do not count. Run before calamine, which would lay out every row.
+    """
+    xml = unprefixed(xml)
+    counted, begin = 0, None
+    for match in _ROW_START.finditer(xml):
+        if begin is not None and _CELL_VALUE.search(xml, begin, match.start()):
+            counted += 1
+            if counted >= stop:
+                return counted
+        begin = match.start()
+    if begin is not None and _CELL_VALUE.search(xml, begin):
+        counted += 1
+    return counted
 
 
 def formulas_without_value(xml: bytes) -> list[tuple[int, int]]:

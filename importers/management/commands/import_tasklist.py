@@ -53,7 +53,7 @@ class Command(BaseCommand):
             report = apply_draft(draft, user=user, dry_run=options["dry_run"])
         except DraftError as error:
             heading = _("%(file)s cannot be imported:") % {"file": options["file"]}
-            raise CommandError("\n".join([heading, *(str(p) for p in error.problems)])) from None
+            raise CommandError("\n".join([heading, *error.messages()])) from None
         if options["dry_run"]:
             self.stdout.write(_("Dry run (--dry-run): what would change; the database was not modified."))
         for line in report.summary():
