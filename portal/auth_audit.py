@@ -1,9 +1,11 @@
-"""Every login, failed login, lockout, logout and password change in the audit trail (AuditEvent).
+"""Every login, failed login, lockout, unlock, logout, password change and API token in the audit
+trail (AuditEvent): the one home of the events about an account.
 
-Connected in PortalConfig.ready to Django's auth signals and axes' ``user_locked_out``. Each event
-records the username tried, the client's address and its user agent (truncated); never a password.
-The events name no task, so the office and leaders read them and agency staff do not
-(``AuditEvent.objects.visible_to``).
+Connected in PortalConfig.ready to Django's auth signals and axes' ``user_locked_out``; the
+office's unlock (portal/lockout.py) and the API token command (portal/api/tokens.py) call
+``record``. Each event records the username concerned, the client's address and its user agent
+(truncated); never a password or a token's key. The events name no task, so the office and
+leaders read them and agency staff do not (``AuditEvent.objects.visible_to``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ LOCKED_OUT = "auth.locked_out"
 LOGOUT = "auth.logout"
 SESSION_EXPIRED = "auth.session_expired"
 PASSWORD_CHANGE = "auth.password_change"
+UNLOCK = "auth.unlock"
+API_TOKEN_CREATE = "api_token.create"
+API_TOKEN_ROTATE = "api_token.rotate"
+API_TOKEN_REVOKE = "api_token.revoke"
 
 USERNAME_MAX = 150  # Django's username length: anything longer was not a username
 USER_AGENT_MAX = 200
@@ -34,19 +40,24 @@ def client_of(request: HttpRequest | None) -> dict[str, str | None]:
     return {"ip": ip, "user_agent": request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX]}
 
 
-def record(action: str, request: HttpRequest | None, *, actor=None, username: str | None = None, **details):
-    """One AuditEvent about a user account: ``actor`` is who was logged in (nobody for a failed
-    login), the object the account tried, when it exists."""
+def record(
+    action: str, request: HttpRequest | None, *, actor=None, account=None, username: str | None = None, **details
+):
+    """One AuditEvent about a user account. ``actor`` is who did it (nobody for a failed login or a
+    command); the event's object is the account concerned: ``account``, else the one named
+    ``username`` when it exists (a failed login, the office unlocking someone), else the actor's own."""
     from supervision.models import AuditEvent
 
-    username = (username if username is not None else actor.get_username() if actor else "")[:USERNAME_MAX]
-    if actor is not None:
-        account_id = actor.pk
+    if account is None and username is None:
+        account = actor
+    if account is not None:
+        username, account_id = account.get_username(), account.pk
     elif username:
         users = get_user_model().objects.filter(**{get_user_model().USERNAME_FIELD: username})
         account_id = users.values_list("pk", flat=True).first()
     else:
-        account_id = None
+        username, account_id = "", None
+    username = username[:USERNAME_MAX]
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
@@ -61,10 +72,11 @@ def on_logged_in(sender, request, user, **kwargs) -> None:
     record(LOGIN, request, actor=user)
 
 
-def on_login_failed(sender, credentials: dict, request=None, **kwargs) -> None:
+def on_login_failed(sender, credentials: dict, request=None, where: str | None = None, **kwargs) -> None:
+    """``where`` names the form when it is not a login (a wrong old password: "password_change")."""
     # Django has already masked the password in ``credentials``; only the username is read.
     username = str(credentials.get(get_user_model().USERNAME_FIELD) or "")
-    record(LOGIN_FAILED, request, username=username)
+    record(LOGIN_FAILED, request, username=username, **({"where": where} if where else {}))
 
 
 def on_locked_out(sender, request, username, ip_address, **kwargs) -> None:

@@ -41,7 +41,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "import_export",
     "simple_history",
@@ -50,6 +49,7 @@ INSTALLED_APPS = [
     "tasklist",
     "supervision",
     "importers",
+    "portal.api",  # the hashed API tokens (portal/api/models.py)
     "portal",
 ]
 
@@ -272,13 +272,32 @@ if ATTACHMENT_ACCEL_REDIRECT and not (ATTACHMENT_ACCEL_REDIRECT[:1] == ATTACHMEN
 
 # The read API (portal/api/, docs/api.md): a token (Authorization: Token <key>) or the browser's
 # session, read-only, scoped like the pages, paginated; its OpenAPI schema at /api/v1/schema/.
+# Tokens (portal/api/tokens.py) are stored as SHA-256 digests and expire API_TOKEN_DAYS after they
+# are made. Each user (token or session) may send API_THROTTLE_USER requests, each address without
+# a valid token API_THROTTLE_ANON ("number/second|minute|hour|day"); past it, 429 with Retry-After.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90, minimum=1)
+
+
+def _throttle_rate(name: str, default: str) -> str:
+    rate = env_str(name, default).strip()
+    number, _, period = rate.partition("/")
+    if not (number.isdigit() and int(number) > 0 and period in {"second", "minute", "hour", "day"}):
+        raise ImproperlyConfigured(f"{name}={rate!r} is not a rate such as 120/minute (second, minute, hour or day).")
+    return rate
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First: an anonymous request gets 401 with "WWW-Authenticate: Token", not a login page.
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.api.tokens.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api.throttles.AnonThrottle", "portal.api.throttles.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": _throttle_rate("API_THROTTLE_ANON", "60/minute"),
+        "user": _throttle_rate("API_THROTTLE_USER", "300/minute"),
+    },
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -17,8 +17,8 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 
+from portal.api.tokens import issue_token
 from portal.wsgi import application
 from supervision import actions
 
@@ -48,9 +48,14 @@ def wsgi_in_test_transaction():
 
 
 @pytest.fixture
-def api_world(wsgi_in_test_transaction, alice, bob, hank, lead_assignment, period):
+def api_world(wsgi_in_test_transaction, alice, bob, hank, lead_assignment, period, settings):
     """Both seed plans, a current period, and reports in several states (submitted, returned,
-    draft), so that the answers hold every shape the schema describes."""
+    draft), so that the answers hold every shape the schema describes. The run sends far more
+    requests a minute than any caller may (tests/test_api_tokens.py tests the throttling)."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"user": "100000/minute", "anon": "100000/minute"},
+    }
     leads = list(lead_assignment.agency.assignments.filter(role="lead").order_by("pk")[:3])
     sent = actions.submit_report(
         assignment=leads[0], period=period, user=bob, data={"work_done": "已报", "percent_complete": 40}, version=None
@@ -63,8 +68,8 @@ def api_world(wsgi_in_test_transaction, alice, bob, hank, lead_assignment, perio
     actions.save_report(assignment=leads[2], period=period, user=bob, data={"work_done": "草稿"}, version=None)
     actions.acknowledge(leads[0], bob)
     return SimpleNamespace(
-        office={"Authorization": f"Token {Token.objects.create(user=alice).key}"},
-        staff={"Authorization": f"Token {Token.objects.create(user=bob).key}"},
+        office={"Authorization": f"Token {issue_token(alice)[1]}"},
+        staff={"Authorization": f"Token {issue_token(bob)[1]}"},
         plan=period.plan_id,
         period=period.pk,
         task=leads[0].task_id,

@@ -8,6 +8,7 @@ import io
 import json
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import User
 from django.core.management import call_command
@@ -301,6 +302,56 @@ def test_a_wrong_old_password_changes_nothing(web, alice):
     assert "Your old password was entered incorrectly." in response.content.decode()
     alice.refresh_from_db()
     assert alice.check_password("pw-alice")
+
+
+def test_wrong_old_passwords_count_like_failed_logins_and_lock(web, alice):
+    """Someone at an unattended, logged-in computer cannot guess the password on the change form:
+    its wrong old passwords count towards the same lockout as failed logins."""
+    assert log_in(web, "alice", "pw-alice").status_code == 302
+    answers = [change_password(web, "not-my-password", "Jiangsu-Suqian-2025") for _ in range(4)]
+    assert [r.status_code for r in answers] == [200, 200, 200, 200]
+    assert AccessAttempt.objects.get(username="alice", ip_address="127.0.0.1").failures_since_start == 4
+
+    response = change_password(web, "not-my-password", "Jiangsu-Suqian-2025")  # the fifth locks
+    assert response.status_code == 429
+    assert "After 5 failed attempts" in response.content.decode()
+    assert not logged_in(web)  # the session that guessed is ended
+    assert log_in(web, "alice", "pw-alice").status_code == 429  # and the login is locked like any other
+    assert log_in(english_client(), "alice", "pw-alice", REMOTE_ADDR="10.20.30.40").status_code == 302
+    alice.refresh_from_db()
+    assert alice.check_password("pw-alice")
+
+
+def test_failed_logins_and_wrong_old_passwords_add_up(web, alice):
+    for _ in range(3):
+        log_in(web, "alice", "wrong-password")
+    web.force_login(alice)
+    assert change_password(web, "not-my-password", "Jiangsu-Suqian-2025").status_code == 200
+    assert change_password(web, "not-my-password", "Jiangsu-Suqian-2025").status_code == 429
+    assert not logged_in(web)
+
+
+def test_while_locked_even_the_right_old_password_is_refused(web, alice):
+    web.force_login(alice)
+    lock(english_client(), "alice")  # from this computer's address
+    response = change_password(web, "pw-alice", "Jiangsu-Suqian-2025")
+    assert response.status_code == 429
+    assert not logged_in(web)
+    alice.refresh_from_db()
+    assert alice.check_password("pw-alice")
+    assert not AuditEvent.objects.filter(action="auth.password_change").exists()
+
+
+def test_wrong_old_passwords_are_audited_as_failures_of_the_password_change(web, alice):
+    web.force_login(alice)
+    change_password(web, "not-my-password", "Jiangsu-Suqian-2025")
+    event = AuditEvent.objects.get(action="auth.login_failed")
+    assert (event.object_id, event.after["username"], event.after["where"]) == (
+        str(alice.pk),
+        "alice",
+        "password_change",
+    )
+    assert "not-my-password" not in json.dumps(event.after)
 
 
 # ---------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -147,6 +148,9 @@ MATRIX = [
     ("supervision:notifications",     "POST", "mark bob's read",  LOGIN,   DONE,    REFUSED, REFUSED, REFUSED, REFUSED),
     ("supervision:open_notification", "GET",  "open notification",405,     405,     405,     405,     405,     405),
     ("supervision:open_notification", "POST", "open notification",LOGIN,   DONE,    404,     404,     404,     404),
+    # the office's page of locked logins (tests/test_lockout_admin.py)
+    ("lockouts",                      "GET",  "-",                LOGIN,   403,     403,     403,     200,     403),
+    ("lockouts",                      "POST", "unlock a login",   LOGIN,   403,     403,     403,     DONE,    403),
     # the web import: the office's, and a session is its uploader's
     ("importers:upload",              "GET",  "-",                LOGIN,   403,     403,     403,     200,     403),
     ("importers:upload",              "POST", "upload a plan",    LOGIN,   403,     403,     403,     DONE,    403),
@@ -294,6 +298,10 @@ CASES = {
         data=lambda w: {"file": SimpleUploadedFile("plan.txt", SUQIAN_FILE.read_bytes())},
         state=lambda w: ImportSession.objects.count(),
     ),
+    "unlock a login": Case(
+        data=lambda w: {"username": w.lockout.username, "ip_address": w.lockout.ip_address},
+        state=lambda w: AccessAttempt.objects.filter(pk=w.lockout.pk).exists(),
+    ),
     "alice's import": Case(args=lambda w: [w.session.pk]),
     "choose a sheet": Case(
         args=lambda w: [w.session.pk],
@@ -367,6 +375,10 @@ def world(alice, leader, bob, charlie, hank, suqian, period, lead_assignment):
         extension=extension,
         notification=Notification.objects.get(recipient=bob, report=report),
         session=session,
+        # Five failed logins of a colleague from the office's router: locked now.
+        lockout=AccessAttempt.objects.create(
+            username="colleague", ip_address="10.0.0.7", user_agent="", failures_since_start=5
+        ),
     )
 
 

@@ -13,14 +13,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.routers import APIRootView
 
 from agencies.models import AgencyKind
 from portal.api import filters, serializers
 from portal.api.permissions import SeesEverything
+from portal.api.throttles import ThrottleBeforeRefusing
 from supervision import figure_cache, metrics
 from supervision.filters import ReportRowFilter
 from supervision.models import ProgressReport, ReportingPeriod
@@ -30,7 +33,15 @@ from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Tas
 TREE_ORDER = ("section__part__plan_id", "section__part__number", "section__number", "order", "pk")
 
 
-class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+class RootView(ThrottleBeforeRefusing, APIRootView):
+    """The list of endpoints (the router's root)."""
+
+
+class SchemaView(ThrottleBeforeRefusing, SpectacularAPIView):
+    """The OpenAPI schema."""
+
+
+class ReadOnlyViewSet(ThrottleBeforeRefusing, viewsets.ReadOnlyModelViewSet):
     # Any path segment reaches the view, so that "/tasks/0.5/" is the API's JSON 404 (get_object
     # finds no such id), not the site's HTML "page not found".
     lookup_value_regex = "[^/]+"

@@ -1,48 +1,65 @@
-"""Print a user's API token (docs/api.md), creating it on first use; ``--rotate`` replaces it.
+"""Make, rotate or revoke a user's API token (docs/api.md).
 
-The key goes to stdout alone, so that a script can read it:
-``TOKEN=$(manage.py api_token bi-reader)``. Creating and rotating are audited (never the key).
+The key is printed once, alone on stdout, so that a script can read it:
+``TOKEN=$(manage.py api_token bi-reader)``; the database keeps only its digest. Every change is
+audited (never the key).
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 
-from supervision.actions import audit
+from portal.api.tokens import TokenExists, issue_token, revoke_token
+
+
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
 
 
 class Command(BaseCommand):
-    help = "Print USERNAME's API token, creating it on first use; --rotate replaces it with a new one."
+    help = (
+        "Make USERNAME's API token and print its key (shown only now); --rotate replaces a valid "
+        "token, --revoke deletes it."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
+        action = parser.add_mutually_exclusive_group()
+        action.add_argument(
+            "--rotate", action="store_true", help="Replace the token: the old key stops working at once."
+        )
+        action.add_argument("--revoke", action="store_true", help="Delete the token: its key stops working at once.")
         parser.add_argument(
-            "--rotate", action="store_true", help="Replace the token: the old one stops working at once."
+            "--days",
+            type=positive,
+            default=None,
+            help=f"Days the new token is valid (default API_TOKEN_DAYS, now {settings.API_TOKEN_DAYS}).",
         )
 
-    def handle(self, *args, username: str, rotate: bool, **options):
+    def handle(self, *args, username: str, rotate: bool, revoke: bool, days: int | None, **options):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"No user named {username!r}.")
+        if revoke:
+            if not revoke_token(user):
+                raise CommandError(f"{username!r} has no API token.")
+            self.stdout.write(f"Revoked {username}'s API token.")
+            return
         if not user.is_active:
             raise CommandError(f"User {username!r} is inactive: an inactive user's token is refused anyway.")
-        with transaction.atomic():
-            old = Token.objects.select_for_update().filter(user=user).first()
-            if old is not None and not rotate:
-                token = old
-            else:
-                if old is not None:
-                    old.delete()
-                token = Token.objects.create(user=user)
-                audit(
-                    None,
-                    "api_token.rotate" if old is not None else "api_token.create",
-                    user,
-                    task=None,
-                    before={"token_created": old.created.isoformat()} if old is not None else {},
-                    after={"token_created": token.created.isoformat()},
-                )
-        self.stdout.write(token.key)
+        try:
+            token, key = issue_token(user, replace=rotate, days=days)
+        except TokenExists as exists:
+            until = timezone.localtime(exists.token.expires_at)
+            raise CommandError(
+                f"{username!r} already has an API token, valid until {until:%Y-%m-%d %H:%M}; its key was shown "
+                "when it was made and cannot be shown again. --rotate replaces it."
+            ) from None
+        self.stderr.write(f"Valid until {timezone.localtime(token.expires_at):%Y-%m-%d %H:%M}.")
+        self.stdout.write(key)
