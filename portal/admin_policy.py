@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 from django import forms
 from django.conf import settings
@@ -34,7 +33,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from importers.draft import DraftError
 from importers.readers import safety
-from importers.readers.sniff import read_sheets
+from importers.readers.base import Cell, Row
+from importers.readers.sniff import Sheet, read_sheets
 from tasklist.exporters.cells import looks_like_formula, writable_text
 
 # The mark a CSV cell carries so that no spreadsheet runs it (OWASP's advice); taken off on import.
@@ -93,7 +93,7 @@ class FileRefused(ValueError):
 
 
 def _refused(error: DraftError) -> FileRefused:
-    return FileRefused("；".join(problem.text for problem in error.problems[:20]))
+    return FileRefused("；".join(error.messages()))
 
 
 def _check_size(data: bytes | str) -> None:
@@ -103,30 +103,15 @@ def _check_size(data: bytes | str) -> None:
         raise FileRefused(_("The file is larger than the limit of %(limit)s MB.") % {"limit": limit})
 
 
-# TODO(reconcile): the importer's own limits (importers/readers/safety.py) once they exist there.
-MAX_ROWS = 20_000
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _check_rows(sheet: str, count: int) -> None:
-    if count > MAX_ROWS:
-        raise safety.refusal(
-            _("Sheet “%(sheet)s” has %(count)s rows, more than the %(limit)s a file may have.")
-            % {"sheet": sheet, "count": count, "limit": MAX_ROWS}
-        )
-
-
-def _check_control_characters(rows: list[list[str]]) -> None:
-    for line, row in enumerate(rows, start=1):
-        for column, text in enumerate(row, start=1):
-            if _CONTROL.search(text):
-                raise safety.refusal(
-                    _(
-                        "Row %(row)s, column %(column)s holds a control character (such as NUL); "
-                        "delete it and import again."
-                    )
-                    % {"row": line, "column": column}
-                )
+def _csv_sheet(rows: list[list[str]]) -> Sheet:
+    """CSV rows as the readers give them, so that the importer's cell checks name the row and column."""
+    return Sheet(
+        "CSV",
+        [
+            Row(tuple(Cell(text, line, column) for column, text in enumerate(row, start=1)))
+            for line, row in enumerate(rows, start=1)
+        ],
+    )
 
 
 def _dataset(rows: list[list[str]], sheet: str):
@@ -134,7 +119,7 @@ def _dataset(rows: list[list[str]], sheet: str):
     import tablib
 
     rows = [row for row in rows if any(text.strip() for text in row)]
-    _check_rows(sheet, len(rows))
+    safety.check_rows(sheet, len(rows))
     dataset = tablib.Dataset()
     if not rows:
         return dataset
@@ -155,8 +140,7 @@ class PortalXLSX(base_formats.XLSX):
             sheets = read_sheets(in_stream, max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES)
             if not sheets:
                 return _dataset([], "")
-            sheet = sheets[0]
-            _check_control_characters([row.texts() for row in sheet.rows])
+            sheet = sheets[0]  # read_sheets has checked every cell (length, control characters)
             return _dataset([row.texts() for row in sheet.rows], sheet.name)
         except DraftError as error:
             raise _refused(error) from None
@@ -198,8 +182,11 @@ class PortalCSV(base_formats.CSV):
                     _("The file is not UTF-8 text; save it as “CSV UTF-8” and import it again.")
                 ) from None
         try:
-            rows = [[_unmark(text) for text in row] for row in csv.reader(io.StringIO(in_stream, newline=""))]
-            _check_control_characters(rows)
+            rows = []
+            for row in csv.reader(io.StringIO(in_stream, newline="")):
+                rows.append([_unmark(text) for text in row])
+                safety.check_rows("CSV", len(rows))  # stop reading one row past the limit
+            safety.check_cells([_csv_sheet(rows)])
             return _dataset(rows, "CSV")
         except DraftError as error:
             raise _refused(error) from None

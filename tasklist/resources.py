@@ -58,6 +58,7 @@ class TaskResource(BulkImportChangesFigures, resources.ModelResource):
         use_bulk = True
         batch_size = 1000
         skip_unchanged = True
+        clean_model_instances = True  # the model's checks (content length) hold here as in every form
 
     def before_import(self, dataset, **kwargs):
         self.fields["section"].widget.cache = None  # sections may have changed since the last import

@@ -349,6 +349,37 @@ def test_the_admin_import_refuses_nul_bytes_with_the_row(client, clerk, seeded):
     assert list(Agency.objects.order_by("pk").values()) == before
 
 
+def test_the_admin_task_import_holds_content_to_the_models_limit(client, clerk, seeded):
+    from tasklist.models import TASK_CONTENT_MAX_LENGTH
+    from tasklist.resources import TaskResource
+
+    client.force_login(clerk)
+    dataset = TaskResource().export(Task.objects.filter(section__part__plan__doc_number=SUQIAN).order_by("pk")[:1])
+    output = io.StringIO()
+    writer = csv.writer(output)
+    writer.writerow(dataset.headers)
+    row = list(dataset[0])
+    row[dataset.headers.index("任务内容")] = "长" * (TASK_CONTENT_MAX_LENGTH + 1)
+    writer.writerow(row)
+    before = dict(Task.objects.values_list("pk", "content"))
+    response = _admin_import(client, Task, output.getvalue().encode(), "tasks.csv", "csv")
+    assert response.status_code == 200 and "confirm_form" not in response.context
+    assert str(TASK_CONTENT_MAX_LENGTH) in response.content.decode()
+    assert dict(Task.objects.values_list("pk", "content")) == before
+
+
+def test_the_admin_import_refuses_more_rows_than_the_importer_reads(client, clerk, directory):
+    from importers.readers.safety import MAX_ROWS
+
+    client.force_login(clerk)
+    data = ("所属地区,单位名称\n" + "宿迁市,单位\n" * (MAX_ROWS + 1)).encode()
+    before = Agency.objects.count()
+    response = _admin_import(client, Agency, data, "agencies.csv", "csv")
+    assert response.status_code == 200
+    assert str(MAX_ROWS) in _form_errors(response)
+    assert Agency.objects.count() == before
+
+
 def test_the_admin_import_reads_a_good_xlsx_through_the_importers_reader(client, clerk, directory):
     client.force_login(clerk)
     book = openpyxl.Workbook()
