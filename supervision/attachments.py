@@ -55,7 +55,9 @@ def check_upload(upload) -> str:
             % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
         )
     if upload.size == 0:
-        raise ValidationError(_("“%(name)s” is empty.") % {"name": name})
+        raise ValidationError(
+            _("The attachment “%(name)s” is an empty file (0 bytes); choose it again.") % {"name": name}
+        )
     signatures = ALLOWED[suffix]
     upload.seek(0)
     head = upload.read(16)

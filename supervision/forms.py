@@ -3,8 +3,10 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from supervision.attachments import check_upload
 from supervision.models import ProgressReport, ReportingCycle, TaskTarget
 
 
@@ -13,23 +15,51 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Several files in one input; each is checked by the action that stores it."""
+    """Several files in one input, each checked by supervision.attachments (as the action that
+    stores them checks them again), so a refusal names the file on the field and what was typed
+    stays in the form."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput())
+        # An empty file is refused by check_upload, in words that name it, not by FileField's own.
+        kwargs.setdefault("allow_empty_file", True)
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
+        items = data if isinstance(data, list | tuple) else [data]
+        files = [super(MultipleFileField, self).clean(item, initial) for item in items if item]
+        errors = []
+        for upload in files:
+            try:
+                check_upload(upload)
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+
+class VersionField(forms.IntegerField):
+    """The version of the report the page was opened at (0 for a new one), for the actions'
+    optimistic check. A version that is missing or not a version at all matches no saved report:
+    it becomes UNKNOWN, which the action refuses as stale, with the words a concurrent save gets,
+    instead of the form failing on a field nobody sees."""
+
+    UNKNOWN = -1
+    widget = forms.HiddenInput
+
+    def to_python(self, value):
+        try:
+            number = super().to_python(value)
+        except ValidationError:
+            return self.UNKNOWN
+        return self.UNKNOWN if number is None or number < 0 else number
 
 
 class ReportForm(forms.ModelForm):
     """已完成工作 / 下一步计划 / 存在问题及需协调事项, and what the task measures."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    version = VersionField()
     attachments = MultipleFileField(label=_("Attachments"), required=False)
 
     class Meta:
@@ -55,6 +85,12 @@ class ReportForm(forms.ModelForm):
                 initial=figures.get(str(target.pk), ""),
                 help_text=_("Target: %(target)s") % {"target": target} if target.target is not None else "",
             )
+
+    def opened_version(self) -> int:
+        """The posted version alone, cleaned as the form cleans it: 无变化 (no change) sends the
+        version and nothing else of the form."""
+        field = self.fields["version"]
+        return field.clean(field.widget.value_from_datadict(self.data, self.files, self.add_prefix("version")))
 
     @staticmethod
     def figure_field(target: TaskTarget) -> str:

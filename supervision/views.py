@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from agencies.models import Agency, MembershipRole
 from portal.decorators import office_required
+from portal.pagination import paginate
 from portal.roles import is_office
 from supervision import actions, rules
 from supervision.forms import ClosingForm, CommentForm, CycleForm, ExtensionForm, ReportForm
@@ -76,8 +77,10 @@ def workspace(request):
     today = timezone.localdate()
     rows = workspace_rows(request.user, today)
     filterset = WorkspaceFilter(request.GET or None, queryset=rows, user=request.user, today=today)
-    shown = list(filterset.qs if filterset.is_bound and filterset.is_valid() else rows)
-    for row in shown:
+    if filterset.is_bound and filterset.is_valid():
+        rows = filterset.qs
+    page = paginate(request, rows)
+    for row in page:
         row.light = light_of(row, today)
         row.past_deadline = rules.days_past_deadline(row.task.due_on, today, row.task.status == TaskStatus.CLOSED)
     head_of = [pk for pk, role in actions.memberships(request.user).items() if role == MembershipRole.HEAD]
@@ -91,13 +94,24 @@ def workspace(request):
         "supervision/workspace.html",
         {
             "filter": filterset,
-            "groups": grouped(shown),
-            "row_count": len(shown),
-            "past_deadline_count": len({row.task_id for row in shown if row.past_deadline}),
+            "page": page,
+            "groups": grouped(page.object_list),
+            # The counts are the whole list's, not the page's.
+            "row_count": page.paginator.count,
+            "past_deadline_count": _past_deadline_count(rows, today),
             "agencies": Agency.objects.filter(memberships__user=request.user),
             "awaiting_head": awaiting_head,
             "today": today,
         },
+    )
+
+
+def _past_deadline_count(rows, today: dt.date) -> int:
+    """How many of the listed tasks are past their own deadline, over every page: three columns
+    a row, judged by the one rule (rules.days_past_deadline)."""
+    tasks = rows.order_by().values_list("task_id", "task__due_on", "task__status").distinct()
+    return len(
+        {pk for pk, due_on, status in tasks if rules.days_past_deadline(due_on, today, status == TaskStatus.CLOSED)}
     )
 
 
@@ -143,8 +157,9 @@ def task_detail(request, pk: int):
         AuditEvent.objects.visible_to(request.user)
         .filter(task=task)
         .select_related("actor", "agency")
-        .order_by("-at", "-pk")[:200]
+        .order_by("-at", "-pk")
     )
+    trail = paginate(request, trail, param="trail_page")
     context = {
         "task": task,
         "past_deadline": rules.days_past_deadline(task.due_on, today, task.status == TaskStatus.CLOSED),
@@ -312,11 +327,9 @@ def report(request, assignment_pk: int, period_pk: int):
         form = ReportForm(data, request.FILES, instance=report or ProgressReport(), targets=targets)
         try:
             if "unchanged" in data:
+                # The version is checked as the normal form's is: a missing or forged one is stale.
                 actions.submit_unchanged(
-                    assignment=assignment,
-                    period=period,
-                    user=request.user,
-                    version=int(data["version"]) if data.get("version", "").isdigit() else None,
+                    assignment=assignment, period=period, user=request.user, version=form.opened_version()
                 )
                 messages.success(request, _("Submitted as unchanged since the last period."))
                 return redirect(request.path)
@@ -341,10 +354,13 @@ def report(request, assignment_pk: int, period_pk: int):
                 return redirect(request.path)
         except actions.StaleReport as error:
             messages.error(request, str(error))
-            report = error.report
+            # Read again: a report the refused call had just created went with its rollback.
+            report = (
+                ProgressReport.objects.visible_to(request.user).filter(assignment=assignment, period=period).first()
+            )
             # The user's text stays in the form; the version moves on, so saving again is deliberate.
-            data["version"] = str(report.version)
-            form = ReportForm(data, instance=report, targets=targets)
+            data["version"] = str(report.version if report is not None else 0)
+            form = ReportForm(data, instance=report or ProgressReport(), targets=targets)
             form.is_valid()
         except actions.ActionError as error:
             messages.error(request, str(error))
@@ -505,7 +521,10 @@ def review_queue(request):
                     request, _("%(count)d were skipped: someone had already dealt with them.") % {"count": skipped}
                 )
         return redirect(f"{request.path}?{request.GET.urlencode()}")
-    return render(request, "supervision/review_queue.html", {"filter": filterset, "reports": filterset.qs[:500]})
+    page = paginate(request, filterset.qs)
+    return render(
+        request, "supervision/review_queue.html", {"filter": filterset, "page": page, "reports": page.object_list}
+    )
 
 
 @office_required
@@ -514,9 +533,10 @@ def closing_queue(request):
         ClosingRequest.objects.visible_to(request.user)
         .filter(status=ClosingStatus.PENDING)
         .select_related("task__section__part__plan", "assignment__agency", "requested_by")
-        .order_by("requested_at")
+        .order_by("requested_at", "pk")
     )
-    return render(request, "supervision/closing_queue.html", {"pending": pending})
+    page = paginate(request, pending)
+    return render(request, "supervision/closing_queue.html", {"page": page, "pending": page.object_list})
 
 
 @office_required
@@ -525,12 +545,19 @@ def acknowledgements(request):
     missing = (
         unacknowledged()
         .select_related("agency", "task__section__part__plan")
-        .order_by("agency__jurisdiction", "agency__sort_order", "task__section__part__plan_id", "task__order")
+        .order_by("agency__jurisdiction", "agency__sort_order", "task__section__part__plan_id", "task__order", "pk")
     )
+    page = paginate(request, missing)
     by_agency: dict[Agency, list[Assignment]] = {}
-    for assignment in missing:
+    for assignment in page:
         by_agency.setdefault(assignment.agency, []).append(assignment)
-    return render(request, "supervision/acknowledgements.html", {"by_agency": by_agency})
+    # An agency's count is all it has not acknowledged, though its list may go on on the next page.
+    totals = dict(missing.filter(agency__in=by_agency).order_by().values_list("agency").annotate(count=Count("pk")))
+    return render(
+        request,
+        "supervision/acknowledgements.html",
+        {"page": page, "by_agency": by_agency, "totals": totals},
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -544,8 +571,8 @@ def notifications(request):
         ids = None if "all" in request.POST else [int(x) for x in request.POST.getlist("id") if x.isdigit()]
         actions.mark_read(request.user, ids)
         return redirect(_back(request, reverse("supervision:notifications")))
-    items = Notification.objects.filter(recipient=request.user).select_related("task", "actor")[:200]
-    return render(request, "supervision/notifications.html", {"items": items})
+    page = paginate(request, Notification.objects.filter(recipient=request.user).select_related("task", "actor"))
+    return render(request, "supervision/notifications.html", {"page": page, "items": page.object_list})
 
 
 @require_POST
@@ -626,9 +653,10 @@ def extension_queue(request):
         Extension.objects.visible_to(request.user)
         .filter(status=ExtensionStatus.PENDING)
         .select_related("assignment__agency", "assignment__task__section__part__plan", "period", "requested_by")
-        .order_by("requested_at")
+        .order_by("requested_at", "pk")
     )
-    return render(request, "supervision/extension_queue.html", {"pending": pending})
+    page = paginate(request, pending)
+    return render(request, "supervision/extension_queue.html", {"page": page, "pending": page.object_list})
 
 
 @require_POST
@@ -666,7 +694,8 @@ def overdue_rows(request, today: dt.date):
         outstanding_reports(today)
         .filter(due_on__lt=today)
         .select_related("agency", "task__section__part__plan")
-        .order_by("agency__sort_order", "agency__name", "due_on", "task__order")
+        # pk and period last: a page boundary must fall in the same place on every request.
+        .order_by("agency__sort_order", "agency__name", "due_on", "task__order", "pk", "period_id")
     )
     filterset = OverdueFilter(request.GET or None, queryset=rows)
     return filterset, (filterset.qs if filterset.is_bound and filterset.is_valid() else rows)
@@ -677,10 +706,14 @@ def overdue_list(request):
     """Every report past its due date and not filed, any period: the office's 催办 list."""
     today = timezone.localdate()
     filterset, rows = overdue_rows(request, today)
-    shown = list(rows[:2000])
-    for row in shown:
+    page = paginate(request, rows)
+    for row in page:
         row.late_by = (today - row.due_on).days
-    return render(request, "supervision/overdue_list.html", {"filter": filterset, "rows": shown, "today": today})
+    return render(
+        request,
+        "supervision/overdue_list.html",
+        {"filter": filterset, "page": page, "rows": page.object_list, "today": today},
+    )
 
 
 @require_POST

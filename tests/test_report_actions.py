@@ -295,6 +295,28 @@ def test_attachment_size_limit(bob, lead_assignment, period, settings):
     assert not Attachment.objects.exists()
 
 
+def test_an_empty_attachment_is_refused_by_name_and_nothing_stored(bob, lead_assignment, period):
+    empty = SimpleUploadedFile("会议纪要.pdf", b"")
+    with pytest.raises(actions.ActionError) as refused:
+        actions.save_report(
+            assignment=lead_assignment, period=period, user=bob, data={"work_done": "x"}, version=0, files=[empty]
+        )
+    assert str(refused.value) == "附件“会议纪要.pdf”是空文件（0 字节），请重新选择"
+    assert not ProgressReport.objects.exists() and not Attachment.objects.exists()
+
+
+def test_no_change_with_a_stale_version_is_refused_and_changes_nothing(bob, lead_assignment, period, last_period):
+    submit(bob, lead_assignment, last_period, text="上期工作")
+    draft = actions.save_report(
+        assignment=lead_assignment, period=period, user=bob, data={"work_done": "草稿"}, version=0
+    )
+    for version in (0, 2, -1):
+        with pytest.raises(actions.StaleReport):
+            actions.submit_unchanged(assignment=lead_assignment, period=period, user=bob, version=version)
+    after = reload(draft)
+    assert (after.status, after.version, after.work_done, after.no_change) == (ReportStatus.DRAFT, 1, "草稿", False)
+
+
 # --- leader comments --------------------------------------------------------------
 
 

@@ -98,13 +98,24 @@ def test_acknowledge_by_post(bob_client, bob, lead_assignment):
     assert bob_client.get(reverse("supervision:acknowledge", args=[lead_assignment.pk])).status_code == 405
 
 
+def unacknowledged_on_every_page(client) -> list[Assignment]:
+    """The acknowledgements list is paginated: read it page by page, as the office would."""
+    url, listed = reverse("supervision:acknowledgements"), []
+    for number in range(1, 100):
+        response = client.get(url, {"page": number})
+        listed += [a for assignments in response.context["by_agency"].values() for a in assignments]
+        if not response.context["page"].has_next():
+            return listed
+    raise AssertionError("the list never ends")
+
+
 def test_office_sees_who_has_not_acknowledged(client, alice, bob, lead_assignment):
     client.force_login(alice)
-    before = client.get(reverse("supervision:acknowledgements")).context["by_agency"]
-    assert lead_assignment in before[lead_assignment.agency]
+    before = unacknowledged_on_every_page(client)
+    assert lead_assignment in before and len(before) == len(set(before)) == Assignment.objects.count()
     actions.acknowledge(lead_assignment, bob)
-    after = client.get(reverse("supervision:acknowledgements")).context["by_agency"]
-    assert lead_assignment not in after.get(lead_assignment.agency, [])
+    after = unacknowledged_on_every_page(client)
+    assert lead_assignment not in after and len(after) == len(before) - 1
 
 
 # --- the report form -------------------------------------------------------------------
@@ -152,7 +163,8 @@ def test_bad_attachment_is_refused_with_its_name_and_nothing_saved(bob_client, l
         url, {"version": 0, "work_done": "x", "submit": "1", "attachments": SimpleUploadedFile("病毒.pdf", b"MZ..")}
     )
     assert response.status_code == 200
-    assert any("病毒.pdf" in m for m in messages_of(response))
+    assert any("病毒.pdf" in m for m in response.context["form"].errors["attachments"])  # on the field
+    assert "病毒.pdf" in response.content.decode()
     assert not ProgressReport.objects.exists() and not Attachment.objects.exists()
     assert response.context["form"]["work_done"].value() == "x"  # what was typed is still there
 
@@ -170,6 +182,103 @@ def test_second_tab_save_is_not_lost_silently(bob_client, bob, lead_assignment, 
     assert any("bob" in m for m in messages_of(stale))
     bob_client.post(url, {"version": 2, "work_done": "旧标签页的文字", "save": "1"})
     assert ProgressReport.objects.get().work_done == "旧标签页的文字"
+
+
+def test_an_empty_attachment_is_named_on_its_field_and_the_text_kept(bob_client, lead_assignment, period):
+    url = report_url(lead_assignment, period)
+    typed = {"version": 0, "work_done": "本月完成了培训", "next_steps": "下月验收", "submit": "1"}
+    response = bob_client.post(url, {**typed, "attachments": SimpleUploadedFile("会议纪要.pdf", b"")})
+    assert response.status_code == 200
+    form = response.context["form"]
+    said = "附件“会议纪要.pdf”是空文件（0 字节），请重新选择"
+    assert form.errors["attachments"] == [said]
+    assert said in response.content.decode()  # shown beside the field, not only kept in the form
+    assert (form["work_done"].value(), form["next_steps"].value()) == ("本月完成了培训", "下月验收")
+    assert not ProgressReport.objects.exists() and not Attachment.objects.exists()
+
+
+def test_an_empty_attachment_among_good_ones_stores_none(bob_client, lead_assignment, period):
+    url = report_url(lead_assignment, period)
+    files = [SimpleUploadedFile("佐证.pdf", PDF), SimpleUploadedFile("空白.txt", b"")]
+    response = bob_client.post(url, {"version": 0, "work_done": "x", "save": "1", "attachments": files})
+    assert response.status_code == 200
+    assert "附件“空白.txt”是空文件（0 字节），请重新选择" in response.content.decode()
+    assert not ProgressReport.objects.exists() and not Attachment.objects.exists()
+
+
+@pytest.fixture
+def last_period(period):
+    return ReportingPeriod.objects.create(
+        plan=period.plan,
+        label="上期",
+        starts_on=period.starts_on - dt.timedelta(days=30),
+        ends_on=period.starts_on - dt.timedelta(days=1),
+        due_on=period.starts_on + dt.timedelta(days=4),
+    )
+
+
+@pytest.fixture
+def filed_last_period(bob, lead_assignment, last_period):
+    return actions.submit_report(
+        assignment=lead_assignment, period=last_period, user=bob, data={"work_done": "上期工作"}, version=0
+    )
+
+
+def reports_now(period) -> list[tuple]:
+    return list(
+        ProgressReport.objects.filter(period=period).values_list("pk", "status", "version", "work_done", "no_change")
+    )
+
+
+def test_no_change_through_the_form_with_the_right_version(bob_client, lead_assignment, period, filed_last_period):
+    url = report_url(lead_assignment, period)
+    response = bob_client.post(url, {"version": 0, "work_done": "", "unchanged": "1"})
+    assert response.status_code == 302
+    report = ProgressReport.objects.get(period=period)
+    assert (report.status, report.no_change, report.work_done) == (ReportStatus.SUBMITTED, True, "上期工作")
+
+
+@pytest.mark.parametrize("version", ["1", "7", "abc", "", "-1", "0x0", "1e3", None])
+def test_no_change_with_a_stale_or_forged_version_is_refused(
+    bob_client, bob, lead_assignment, period, filed_last_period, version
+):
+    """A draft saved in another tab is at version 1; this page was opened before it (or forged)."""
+    url = report_url(lead_assignment, period)
+    actions.save_report(
+        assignment=lead_assignment, period=period, user=bob, data={"work_done": "另一标签页"}, version=0
+    )
+    before = reports_now(period)
+    post = {"work_done": "", "unchanged": "1"} | ({} if version is None else {"version": version})
+    if version == "1":
+        post["version"] = "0"  # the version the page was opened at, before the other tab's save
+    response = bob_client.post(url, post)
+    assert response.status_code == 200
+    assert reports_now(period) == before
+    # The same words a stale save through the normal form gets.
+    normal = bob_client.post(url, {"version": 0, "work_done": "旧标签页", "save": "1"})
+    assert messages_of(response) == messages_of(normal) and "保存" in messages_of(normal)[0]
+    assert reports_now(period) == before
+
+
+@pytest.mark.parametrize("version", ["abc", "", "-1", "5", None])
+def test_no_change_with_a_forged_version_before_any_draft_is_refused(
+    bob_client, lead_assignment, period, filed_last_period, version
+):
+    url = report_url(lead_assignment, period)
+    post = {"work_done": "", "unchanged": "1"} | ({} if version is None else {"version": version})
+    response = bob_client.post(url, post)
+    assert response.status_code == 200
+    assert not ProgressReport.objects.filter(period=period).exists()
+    assert messages_of(response) and response.context["form"]["version"].value() == "0"
+
+
+def test_a_forged_version_on_the_normal_form_gets_the_stale_message(bob_client, bob, lead_assignment, period):
+    url = report_url(lead_assignment, period)
+    actions.save_report(assignment=lead_assignment, period=period, user=bob, data={"work_done": "已保存"}, version=0)
+    forged = bob_client.post(url, {"version": "abc", "work_done": "伪造", "save": "1"})
+    stale = bob_client.post(url, {"version": "0", "work_done": "伪造", "save": "1"})
+    assert forged.status_code == 200 and messages_of(forged) == messages_of(stale) != []
+    assert ProgressReport.objects.get().work_done == "已保存"
 
 
 def test_new_period_starts_from_the_last_report(bob_client, bob, lead_assignment, period):
