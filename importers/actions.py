@@ -15,10 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from importers.agency_match import match_names
-from importers.draft import DraftError, PlanDraft, PlanMeta
-from importers.loader import ImportReport, PlanConflict, apply_draft
+from importers.draft import MAX_PROBLEMS, DraftError, PlanDraft, PlanMeta
+from importers.loader import MISSING, ImportReport, PlanConflict, apply_draft
 from importers.models import ImportSession, ImportStatus
+from importers.numerals import part_label, section_label
 from importers.pipeline import draft_from_bytes
+from tasklist.headings import heading
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +86,8 @@ def build_preview(session_id) -> ImportSession | None:
         report = apply_draft(draft, user=session.created_by, dry_run=True)
         session.status, session.problems, session.preview = ImportStatus.READY, [], _preview(draft, report)
     except DraftError as error:
-        session.status, session.problems, session.preview = ImportStatus.FAILED, error.messages(), None
+        session.status = ImportStatus.FAILED
+        session.problems, session.preview = error.stored()
     except Exception:
         logger.exception("Preview of import %s failed", session.pk)
         session.status, session.problems, session.preview = ImportStatus.FAILED, _unreadable(), None
@@ -141,6 +144,10 @@ def _preview(draft: PlanDraft, report: ImportReport) -> dict:
             "assignments_removed": report.assignments_removed,
         },
         "tasks": _listed_tasks(report),
+        **_structure(draft, report),
+        # Kept with the preview they belong to: they do not stop the import, the clerk reads them first.
+        "warnings": [str(warning) for warning in draft.warnings[:MAX_PROBLEMS]],
+        "warnings_omitted": max(0, len(draft.warnings) - MAX_PROBLEMS),
         "agencies": [
             {
                 "name": match.name,
@@ -166,6 +173,42 @@ def _listed_tasks(report: ImportReport) -> list[dict]:
         entry["changes"] = [[what, _shortened(before), _shortened(after)] for what, before, after in task.changes]
         listed.append(entry)
     return listed
+
+
+def _structure(draft: PlanDraft, report: ImportReport) -> dict:
+    """The plan as confirming stores it: parts → sections → tasks with their units and roles.
+
+    Headings as printed, "" for an untitled part or section (tasklist.headings: no heading shown).
+    Bounded like the task lists: the first PREVIEW_TASKS tasks of the file, in its order, and the
+    headings above them; `structure_omitted` counts the tasks left out.
+    """
+    # The loader reports the file's tasks in the file's order, then the stored ones it no longer lists.
+    kinds = [task.kind for task in report.tasks if task.kind != MISSING]
+    parts: list[dict] = []
+    listed = 0
+    for draft_part in draft.parts:
+        if listed >= PREVIEW_TASKS:
+            break
+        part = {"heading": heading(part_label(draft_part.number), draft_part.title), "sections": []}
+        parts.append(part)
+        for draft_section in draft_part.sections:
+            if listed >= PREVIEW_TASKS:
+                break
+            section = {"heading": heading(section_label(draft_section.number), draft_section.title), "tasks": []}
+            part["sections"].append(section)
+            for task in draft_section.tasks[: PREVIEW_TASKS - listed]:
+                section["tasks"].append(
+                    {
+                        "number": task.number,
+                        "content": _shortened(task.content),
+                        "kind": kinds[listed] if listed < len(kinds) else "",
+                        "deadline": task.deadline_text,
+                        "units": [{"name": unit.name, "role": unit.role} for unit in task.units],
+                    }
+                )
+                listed += 1
+    total = sum(1 for _ in draft.tasks())
+    return {"structure": parts, "structure_omitted": total - listed}
 
 
 def _shortened(text: str) -> str:
@@ -213,6 +256,10 @@ def apply_import(session_id, aliases: dict[str, int]) -> ImportSession | None:
         return session
     try:
         draft = _draft(session)
+        if not draft.meta.jurisdiction:
+            # The preview inferred it from the units (loader.jurisdiction_of_units): confirm what it showed,
+            # even if the directory has changed since.
+            draft.meta.jurisdiction = ((session.preview or {}).get("meta") or {}).get("jurisdiction") or ""
         _progress(session, 40)
         with transaction.atomic():
             # The lock orders this against a cancel or a second delivery of the same task.

@@ -34,17 +34,37 @@ def is_abbreviation(short: str, long: str) -> bool:
     return all(ch in remaining for ch in short)
 
 
-def match_names(names: list[str], jurisdiction: str) -> list[NameMatch]:
-    agencies = list(Agency.objects.filter(jurisdiction=jurisdiction))
-    by_pk = {agency.pk: agency for agency in agencies}
-    known: dict[str, Agency] = {}
+def known_names(jurisdiction: str | None = None) -> dict[str, dict[str, Agency]]:
+    """Per jurisdiction (only `jurisdiction`'s, when given), every name that means one of its agencies
+    for certain: its name, its full name, its aliases. What a file's name is matched against."""
+    agencies = Agency.objects.all()
+    aliases = AgencyAlias.objects.all()
+    if jurisdiction is not None:
+        agencies, aliases = agencies.filter(jurisdiction=jurisdiction), aliases.filter(jurisdiction=jurisdiction)
+    by_pk: dict[int, Agency] = {}
+    known: dict[str, dict[str, Agency]] = {}
     for agency in agencies:
-        known[agency.name] = agency
+        by_pk[agency.pk] = agency
+        names = known.setdefault(agency.jurisdiction, {})
+        names[agency.name] = agency
         if agency.full_name:
-            known.setdefault(normalize_name(agency.full_name), agency)
-    for alias in AgencyAlias.objects.filter(jurisdiction=jurisdiction):
-        known.setdefault(alias.name, by_pk[alias.agency_id])
+            names.setdefault(normalize_name(agency.full_name), agency)
+    for alias in aliases:
+        known.setdefault(alias.jurisdiction, {}).setdefault(alias.name, by_pk[alias.agency_id])
+    return known
+
+
+def match_names(names: list[str], jurisdiction: str) -> list[NameMatch]:
+    known = known_names(jurisdiction).get(jurisdiction, {})
     return [_match(normalize_name(name), known) for name in names]
+
+
+def jurisdictions_naming(names: list[str]) -> list[tuple[str, int]]:
+    """How many of the distinct `names` each jurisdiction's directory knows exactly (name, full name or
+    alias, as match_names matches): (jurisdiction, count), the most first, only those knowing any."""
+    wanted = {normalize_name(name) for name in names}
+    counts = [(jurisdiction, len(wanted & directory.keys())) for jurisdiction, directory in known_names().items()]
+    return sorted(((j, n) for j, n in counts if n), key=lambda pair: (-pair[1], pair[0]))
 
 
 def _match(name: str, known: dict[str, Agency]) -> NameMatch:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from tasklist.headings import is_printed
+
 
 @dataclass(frozen=True)
 class SourceRef:
@@ -79,13 +81,23 @@ class DraftError(Exception):
 
     def messages(self) -> list[str]:
         """What the clerk reads: each problem, then how many more there are."""
-        lines = [str(p) for p in self.problems]
-        if self.omitted:
-            lines.append(
-                _("%(count)s more problems are not listed; correct the ones above and import again to see the rest.")
-                % {"count": self.omitted}
-            )
-        return lines
+        return [str(p) for p in self.problems] + ([self.omission()] if self.omitted else [])
+
+    def omission(self) -> str:
+        """The line that says how many problems are not listed ("" when all are)."""
+        if not self.omitted:
+            return ""
+        return _("%(count)s more problems are not listed; correct the ones above and import again to see the rest.") % {
+            "count": self.omitted
+        }
+
+    def stored(self) -> tuple[list[str], dict]:
+        """The problems as an import session keeps them: the listed ones, and beside them the
+        total and the omission line (so the page counts problems, not the line about the rest)."""
+        return [str(p) for p in self.problems], {
+            "problem_count": len(self.problems) + self.omitted,
+            "omission": self.omission(),
+        }
 
 
 @dataclass
@@ -111,6 +123,12 @@ class SectionDraft:
     tasks: list[TaskDraft] = field(default_factory=list)
     ref: SourceRef | None = None
 
+    @property
+    def untitled(self) -> bool:
+        """A plan printed without sections (or parts) gets one of number 1 and no title; the plan
+        page and the exports print no heading for it (tasklist.headings)."""
+        return not is_printed(self.title)
+
 
 @dataclass
 class PartDraft:
@@ -118,6 +136,10 @@ class PartDraft:
     title: str
     sections: list[SectionDraft] = field(default_factory=list)
     ref: SourceRef | None = None
+
+    @property
+    def untitled(self) -> bool:
+        return not is_printed(self.title)
 
 
 @dataclass
@@ -134,6 +156,9 @@ class PlanDraft:
     meta: PlanMeta
     parts: list[PartDraft] = field(default_factory=list)
     assignment_note: str = ""
+    # What the clerk should see before confirming but that does not stop the import,
+    # e.g. a task that names no unit (the office assigns it on the task page).
+    warnings: list[Problem] = field(default_factory=list)
     sheet_name: str = ""  # the sheet or table the plan was read from
     sheet_names: list[str] = field(default_factory=list)  # every sheet the file has, for the user to pick
 

@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import Agency
+
 
 class UploadForm(forms.Form):
     file = forms.FileField(
@@ -16,7 +18,23 @@ class UploadForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=300, required=False)
     issuer = forms.CharField(label=_("Issuer"), max_length=200, required=False)
     issued_on = forms.DateField(label=_("Issued on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    jurisdiction = forms.CharField(label=_("Jurisdiction"), max_length=50, required=False)
+    jurisdiction = forms.CharField(
+        label=_("Jurisdiction"),
+        max_length=50,
+        required=False,
+        help_text=_(
+            "Whose agencies the plan names, e.g. 宿迁市. Only when neither the issuer nor the units tell: "
+            "the preview says so and names the candidates."
+        ),
+        widget=forms.TextInput(attrs={"list": "jurisdictions"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offered as the user types; a jurisdiction the directory does not know yet is allowed too.
+        self.known_jurisdictions = list(
+            Agency.objects.order_by("jurisdiction").values_list("jurisdiction", flat=True).distinct()
+        )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

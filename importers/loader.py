@@ -18,15 +18,18 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from simple_history.utils import bulk_update_with_history
 
 from agencies.models import Agency, AgencyAlias, AgencyKind
 from agencies.names import looks_collective, normalize_name
+from importers.agency_match import jurisdictions_naming
 from importers.bulk import create_with_history, insert_rows
 from importers.draft import DraftError, PlanDraft, Problem, TaskDraft
-from importers.numerals import section_label, to_chinese
+from importers.numerals import part_label, section_label, to_chinese
 from supervision import figure_cache
 from supervision.models import ProgressReport
+from tasklist.headings import is_printed, section_path
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task
 
 logger = logging.getLogger(__name__)
@@ -39,6 +42,8 @@ ALIKE = 0.5
 # The last matching pass compares every leftover pair; past this many pairs it is skipped
 # (a file that rewrites thousands of tasks at once imports them as new, the old ones kept).
 SIMILARITY_PAIRS = 250_000
+# A plan whose units several jurisdictions know names this many of them for the user to choose from.
+JURISDICTION_CANDIDATES = 5
 
 
 def similarity(a: str, b: str) -> float:
@@ -218,9 +223,21 @@ def apply_draft(
     return report
 
 
-def task_label(part_number: int, section_number: int, number: int | None, content: str) -> str:
-    head = f"{to_chinese(part_number)}{section_label(section_number)}"
+def task_label(
+    part_number: int, part_title: str, section_number: int, section_title: str, number: int | None, content: str
+) -> str:
+    """ "一（一）3. 开展补贴性职业技能培训…": where the task is and how it begins. Untitled parts and
+    sections print no heading (tasklist.headings), so they are left out: "一、3. …", "（一）3. …", "3. …"."""
+    if is_printed(section_title):
+        head = f"{to_chinese(part_number) if is_printed(part_title) else ''}{section_label(section_number)}"
+    else:
+        head = part_label(part_number) if is_printed(part_title) else ""
     return f"{head}{number}. {content[:30]}" if number is not None else f"{head}{content[:30]}"
+
+
+def _section_path(section: Section) -> str:
+    part = section.part
+    return section_path(part.number_label, part.title, section.number_label, section.title)
 
 
 def _units_text(pairs: list[tuple[str, str]]) -> str:
@@ -269,9 +286,33 @@ class _Apply:
         if not meta.title:
             problems.append(Problem(None, _("No plan title found; give it when importing.")))
         if not meta.jurisdiction:
-            problems.append(Problem(None, _("Cannot tell the jurisdiction from the issuer; give it when importing.")))
+            meta.jurisdiction, problem = self.jurisdiction_of_units()
+            if problem:
+                problems.append(problem)
         if problems:
             raise DraftError(problems)
+
+    def jurisdiction_of_units(self) -> tuple[str, Problem | None]:
+        """The issuer does not say whose agencies these are: the jurisdiction whose directory knows the
+        plan's unit names, when it is clearly one (more names than any other, and at least half of them).
+        Otherwise the candidates are named for the user to choose (--jurisdiction, or the upload form)."""
+        names = {normalize_name(name) for name in self.draft.unit_names()}
+        counts = jurisdictions_naming(list(names))
+        if not counts:
+            return "", Problem(None, _("Cannot tell the jurisdiction from the issuer; give it when importing."))
+        (best, known), runner_up = counts[0], counts[1][1] if len(counts) > 1 else 0
+        if known > runner_up and 2 * known >= len(names):
+            return best, None
+        candidates = _(" or ").join(
+            ngettext("%(jurisdiction)s (%(count)s unit)", "%(jurisdiction)s (%(count)s units)", count)
+            % {"jurisdiction": jurisdiction, "count": count}
+            for jurisdiction, count in counts[:JURISDICTION_CANDIDATES]
+        )
+        message = _(
+            "Cannot tell which jurisdiction the units belong to: it may be %(candidates)s; choose the "
+            "jurisdiction when importing."
+        ) % {"candidates": candidates}
+        return "", Problem(None, message)
 
     def upsert_plan(self, plan: Plan | None) -> Plan:
         meta = self.draft.meta
@@ -493,7 +534,7 @@ class _Apply:
     def task_edits(task: Task, section: Section, draft_task: TaskDraft, order: int) -> list[tuple[str, str, str]]:
         edits = []
         if task.section_id != section.pk:
-            edits.append((_("section"), str(task.section), str(section)))
+            edits.append((_("section"), _section_path(task.section), _section_path(section)))
         if task.number != draft_task.number:
             edits.append((_("number"), str(task.number or ""), str(draft_task.number or "")))
         if task.content != draft_task.content:
@@ -512,12 +553,17 @@ class _Apply:
         placed_at = {t.pk: (t.section_id, t.number, t.order) for t in stored}
         wanted = self.draft_tasks()
         matches = self.match_tasks(stored, wanted)
+        titles = {
+            (part.number, section.number): (part.number, part.title, section.number, section.title)
+            for part in self.draft.parts
+            for section in part.sections
+        }
         tasks: list[Task] = []
         new: list[Task] = []
         changed: list[Task] = []
         for (section_key, order, draft_task), task in zip(wanted, matches, strict=True):
             section = sections[section_key]
-            label = task_label(*section_key, draft_task.number, draft_task.content)
+            label = task_label(*titles[section_key], draft_task.number, draft_task.content)
             line = draft_task.ref.line if draft_task.ref else None
             if task is None:
                 task = Task(
@@ -547,7 +593,12 @@ class _Apply:
         matched = {t.pk for t in matches if t is not None}
         missing = [t for t in stored if t.pk not in matched]
         self.report.tasks.extend(
-            TaskChange(MISSING, task_label(t.section.part.number, t.section.number, t.number, t.content))
+            TaskChange(
+                MISSING,
+                task_label(
+                    t.section.part.number, t.section.part.title, t.section.number, t.section.title, t.number, t.content
+                ),
+            )
             for t in missing
         )
         moved_missing = self.place_missing(missing, tasks)
@@ -595,7 +646,7 @@ class _Apply:
         stored: dict[int, dict[int, Assignment]] = {}
         for assignment in Assignment.objects.filter(task__in=[t.pk for t in tasks]).select_related("agency"):
             stored.setdefault(assignment.task_id, {})[assignment.agency_id] = assignment
-        create, demote, promote, remove = [], [], [], []
+        create, update, remove = [], [], []
         for index, ((_section_key, _order, draft_task), task) in enumerate(zip(self.draft_tasks(), tasks, strict=True)):
             current = stored.get(task.pk, {})
             before = [(a.display_name, a.role) for a in sorted(current.values(), key=lambda a: a.order)]
@@ -608,7 +659,7 @@ class _Apply:
                 elif any(getattr(assignment, k) != v for k, v in wanted.items()):
                     for k, v in wanted.items():
                         setattr(assignment, k, v)
-                    (promote if unit.role == AssignmentRole.LEAD else demote).append(assignment)
+                    update.append(assignment)
             remove.extend(current.values())
             after = [(unit.name, unit.role) for unit in draft_task.units]
             change = self.report.tasks[index]
@@ -618,13 +669,12 @@ class _Apply:
         if remove:
             self.refuse_removing_reported(remove)
             Assignment.objects.filter(pk__in=[a.pk for a in remove]).delete()
-        # A lead that moves from one agency to another: demote first, so that
-        # "one lead per task" holds after every statement.
-        self._update(Assignment, demote, ["role", "order", "printed_name"])
-        self._update(Assignment, promote, ["role", "order", "printed_name"])
+        # Roles and positions change freely (a task may name several leads; the first listed
+        # compiles): only "one assignment per task and agency" is unique, and it never moves.
+        self._update(Assignment, update, ["role", "order", "printed_name"])
         insert_rows(Assignment, create, user=self.user, reason=self.reason)
         self.report.assignments_created = len(create)
-        self.report.assignments_changed = len(demote) + len(promote)
+        self.report.assignments_changed = len(update)
         self.report.assignments_removed = len(remove)
 
     def refuse_removing_reported(self, remove: list[Assignment]) -> None:

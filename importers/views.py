@@ -65,7 +65,11 @@ def preview(request, pk):
         {
             "session": session,
             "preview": data,
+            # Every problem found, though only the first ones are listed (draft.MAX_PROBLEMS).
+            "problem_count": data.get("problem_count", len(session.problems)),
             "tasks_by_kind": tasks_by_kind,
+            # Tasks of each kind the counts include but the lists leave out (a bounded preview).
+            "unlisted": {kind: max(0, counts.get(kind, 0) - len(listed)) for kind, listed in tasks_by_kind.items()},
             # Names that need a decision first; the matched ones fold away.
             "agencies_to_check": [a for a in agencies if a["status"] != "matched"],
             "agencies_matched": [a for a in agencies if a["status"] == "matched"],

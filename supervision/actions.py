@@ -91,13 +91,13 @@ def can_comment(user) -> bool:
 
 
 def closing_assignment(user, task: Task) -> Assignment | None:
-    """The user's assignment that may apply to close the task: the lead, or any responsible unit
-    when the task has no lead (排序不分先后)."""
-    assignments = list(task.assignments.all())
-    has_lead = any(a.role == AssignmentRole.LEAD for a in assignments)
-    allowed = AssignmentRole.LEAD if has_lead else AssignmentRole.RESPONSIBLE
-    for assignment in assignments:
-        if assignment.role == allowed and can_file(user, assignment):
+    """The user's assignment that may apply to close the task: its compiling lead (汇总单位, the
+    first listed of its leads), or any responsible unit when the task has no lead (排序不分先后)."""
+    compiling = task.compiling_lead
+    if compiling is not None:
+        return compiling if can_file(user, compiling) else None
+    for assignment in task.assignments.filter(role=AssignmentRole.RESPONSIBLE):
+        if can_file(user, assignment):
             return assignment
     return None
 
@@ -578,10 +578,16 @@ def apply_to_close(task: Task, user, summary: str) -> ClosingRequest:
     task = Task.objects.select_for_update().get(pk=task.pk)
     _require(task.status == TaskStatus.OPEN, _("This task is already closed."))
     assignment = closing_assignment(user, task)
-    _require(
-        assignment is not None,
-        _("Only the lead unit (or a responsible unit, where there is no lead) applies to close a task."),
-    )
+    if assignment is None:
+        compiling = task.compiling_lead
+        if compiling is not None:
+            raise ActionError(
+                _("Only %(agency)s, the lead unit listed first (汇总单位), applies to close this task.")
+                % {"agency": compiling.display_name}
+            )
+        raise ActionError(
+            _("Only the lead unit (or a responsible unit, where there is no lead) applies to close a task.")
+        )
     summary = (summary or "").strip()
     _require(bool(summary), _("Write the closing report: what was achieved and the evidence."))
     pending = task.closing_requests.filter(status=ClosingStatus.PENDING).select_related("requested_by").first()

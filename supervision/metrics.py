@@ -141,6 +141,9 @@ class AgencyFigures:
     agency_id: int
     name: str
     kind: str
+    # Its assignments by role, which are tasks (an agency is named once a task): "lead" counts every
+    # task it leads, alone or as one of several leads; summed over agencies it counts lead
+    # assignments, not tasks with a lead.
     lead: int = 0
     cooperating: int = 0
     responsible: int = 0

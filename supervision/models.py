@@ -101,7 +101,8 @@ def sent_to_office() -> Q:
 class ProgressReportQuerySet(models.QuerySet):
     def visible_to(self, user) -> ProgressReportQuerySet:
         """An agency reads its own reports; the office and leaders read every report sent to the
-        office, and a lead unit those of the other units on the tasks it leads."""
+        office, and a lead unit (every one, where a task names several) those of the other units on
+        the tasks it leads."""
         if not user.is_authenticated:
             return self.none()
         mine = agencies_of(user)
@@ -318,7 +319,8 @@ class ClosingRequestQuerySet(models.QuerySet):
 
 
 class ClosingRequest(models.Model):
-    """办结申请: the lead (or a responsible unit) asks the office to close a task."""
+    """办结申请: the compiling lead (汇总单位, the first listed lead), or a responsible unit where the
+    task has no lead, asks the office to close a task."""
 
     task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="closing_requests")
     assignment = models.ForeignKey(

@@ -138,7 +138,9 @@ def task_detail(request, pk: int):
     task = get_object_or_404(Task.objects.visible_to(request.user).select_related("section__part__plan"), pk=pk)
     plan = task.section.part.plan
     today = timezone.localdate()
-    assignments = list(with_current_report(task.assignments.all(), today).select_related("agency").order_by("order"))
+    assignments = list(
+        with_current_report(task.assignments.with_compiling(), today).select_related("agency").order_by("order")
+    )
     readable = set(Assignment.objects.reports_visible_to(request.user).filter(task=task).values_list("pk", flat=True))
     mine = set(Assignment.objects.held_by(request.user).filter(task=task).values_list("pk", flat=True))
     for row in assignments:
@@ -274,7 +276,8 @@ def _versions(report: ProgressReport | None, *, inside: bool) -> list:
 
 
 def _cooperating_reports(assignment: Assignment, period: ReportingPeriod, user) -> list[ProgressReport]:
-    """For a lead unit: the other units' reports sent to the office, same task and period, to pull from."""
+    """For a lead unit (each of several co-leads): the other units' reports sent to the office, same
+    task and period, to pull from."""
     if assignment.role != AssignmentRole.LEAD:
         return []
     return list(

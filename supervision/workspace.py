@@ -32,8 +32,9 @@ NOT_STARTED = "none"
 
 
 def must_report() -> Q:
-    """Who owes a report: lead and responsible units always; cooperating units where the plan's
-    reporting cycle says so. The one definition, for the workspace, reminders and dashboards."""
+    """Who owes a report: lead units (every one, where a task names several) and responsible units
+    always; cooperating units where the plan's reporting cycle says so. The one definition, for the
+    workspace, reminders and dashboards."""
     cooperating_too = ReportingCycle.objects.filter(
         plan=OuterRef("task__section__part__plan"), cooperating_must_report=True
     )
@@ -152,7 +153,7 @@ def grouped(rows: list[Assignment]) -> list[PlanGroup]:
 
 def workspace_rows(user, today: dt.date) -> QuerySet[Assignment]:
     return (
-        with_current_report(Assignment.objects.held_by(user), today)
+        with_current_report(Assignment.objects.held_by(user).with_compiling(), today)
         .select_related("agency", "task__section__part__plan")
         .order_by(
             "task__section__part__plan__issued_on",

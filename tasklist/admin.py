@@ -1,8 +1,5 @@
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
-from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
@@ -52,33 +49,8 @@ class SectionAdmin(ReadOnlyHistoryAdmin):
     list_select_related = ["part__plan"]
 
 
-class AssignmentForm(forms.ModelForm):
-    def clean(self):
-        cleaned = super().clean()
-        # The formset checks "one lead" over all rows at once, so that a lead can move
-        # from one row to another in a single save.
-        self.instance.lead_checked_by_caller = True
-        return cleaned
-
-
-class AssignmentFormSet(BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        leads = [
-            form
-            for form in self.forms
-            if form.cleaned_data
-            and not form.cleaned_data.get("DELETE")
-            and form.cleaned_data.get("role") == AssignmentRole.LEAD
-        ]
-        if len(leads) > 1:
-            raise ValidationError(_("A task can have only one lead unit"))
-
-
 class AssignmentInline(admin.TabularInline):
     model = Assignment
-    form = AssignmentForm
-    formset = AssignmentFormSet
     extra = 0
     fields = ["agency", "role", "order", "printed_name"]
     autocomplete_fields = ["agency"]
@@ -146,18 +118,6 @@ class TaskAdmin(PortalImportExportMixin, ReadOnlyHistoryAdmin):
     @admin.display(description=_("content"))
     def short_content(self, obj):
         return obj.content[:60]
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not Assignment:
-            return super().save_formset(request, form, formset, change)
-        assignments = formset.save(commit=False)
-        for deleted in formset.deleted_objects:
-            deleted.delete()
-        # Demotions first, so that "one lead per task" holds after every statement.
-        for assignment in sorted(assignments, key=lambda a: a.role == AssignmentRole.LEAD):
-            assignment.save()
-        formset.save_m2m()
-        return None
 
 
 @admin.register(Assignment)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
+from tasklist.headings import printed_label
 from tasklist.models import Assignment, Part, Plan, Section, Task
 
 
@@ -36,12 +37,12 @@ def plan_as_dict(plan: Plan) -> dict:
         "parts": [
             {
                 "number": part.number,
-                "label": part.number_label,
+                "label": printed_label(part.number_label, part.title),
                 "title": part.title,
                 "sections": [
                     {
                         "number": section.number,
-                        "label": section.number_label,
+                        "label": printed_label(section.number_label, section.title),
                         "title": section.title,
                         "tasks": [
                             {

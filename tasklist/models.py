@@ -5,13 +5,15 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Subquery, Value, When
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from agencies.models import Agency
 from importers.numerals import part_label, section_label
 from portal.roles import sees_everything
+from tasklist.headings import heading, printed_label
 
 # A task's content as printed: real ones run to a few hundred characters. The importer reports a
 # longer cell with its line and column (importers/layout.py); forms, the admin included, refuse it.
@@ -71,7 +73,7 @@ class Part(models.Model):
 
     plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="parts")
     number = models.PositiveSmallIntegerField(_("number"))
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(_("title"), max_length=300, blank=True)
 
     history = HistoricalRecords()
 
@@ -85,11 +87,17 @@ class Part(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number_label}{self.title}"
+        # An untitled one (a plan printed without them) prints no heading; the admin still names it.
+        return heading(self.number_label, self.title) or gettext("(untitled)")
 
     @property
     def number_label(self) -> str:
         return part_label(self.number)
+
+    @property
+    def printed_label(self) -> str:
+        """The number as the plan prints it: "" where it prints no heading (tasklist.headings)."""
+        return printed_label(self.number_label, self.title)
 
 
 class Section(models.Model):
@@ -97,7 +105,7 @@ class Section(models.Model):
 
     part = models.ForeignKey(Part, verbose_name=_("part"), on_delete=models.CASCADE, related_name="sections")
     number = models.PositiveSmallIntegerField(_("number"))
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(_("title"), max_length=300, blank=True)
 
     history = HistoricalRecords()
 
@@ -111,11 +119,17 @@ class Section(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number_label}{self.title}"
+        # An untitled one (a plan printed without them) prints no heading; the admin still names it.
+        return heading(self.number_label, self.title) or gettext("(untitled)")
 
     @property
     def number_label(self) -> str:
         return section_label(self.number)
+
+    @property
+    def printed_label(self) -> str:
+        """The number as the plan prints it: "" where it prints no heading (tasklist.headings)."""
+        return printed_label(self.number_label, self.title)
 
 
 class TaskStatus(models.TextChoices):
@@ -175,6 +189,11 @@ class Task(models.Model):
         if not self.content:
             raise ValidationError({"content": _("A task needs its content.")})
 
+    @property
+    def compiling_lead(self) -> Assignment | None:
+        """汇总单位: the lead listed first, which applies to close the task (None without a lead)."""
+        return Assignment.objects.compiling_leads().filter(task=self).select_related("agency").first()
+
 
 class AssignmentRole(models.TextChoices):
     LEAD = "lead", _("Lead unit")
@@ -200,7 +219,8 @@ class AssignmentQuerySet(models.QuerySet):
 
     def reports_visible_to(self, user) -> AssignmentQuerySet:
         """Assignments whose reports the user may read: the office and leaders all; an agency its own,
-        and a lead unit those of the other units on the tasks it leads."""
+        and a lead unit (every one, where a task names several) those of the other units on the tasks
+        it leads."""
         if not user.is_authenticated:
             return self.none()
         if sees_everything(user):
@@ -209,6 +229,31 @@ class AssignmentQuerySet(models.QuerySet):
             task=OuterRef("task"), role=AssignmentRole.LEAD, agency__in=_agency_ids_of(user)
         )
         return self.filter(Q(agency__in=_agency_ids_of(user)) | Exists(leads))
+
+    def compiling_leads(self) -> AssignmentQuerySet:
+        """The compiling lead (汇总单位) of each task: among its leads, the one listed first. It
+        applies to close the task, and its report speaks for the task where one is chosen."""
+        return self.filter(pk=compiling_lead_of(OuterRef("task")))
+
+    def with_compiling(self) -> AssignmentQuerySet:
+        """Annotate ``compiles`` (the row is its task's compiling lead) and ``several_leads`` (its
+        task names more than one lead): the pages mark 汇总 where both hold."""
+        compiling = compiling_lead_of(OuterRef("task"))
+        other_leads = Assignment.objects.filter(task=OuterRef("task"), role=AssignmentRole.LEAD).exclude(
+            pk=compiling_lead_of(OuterRef("task"))
+        )
+        return self.annotate(
+            compiles=Case(When(pk=compiling, then=Value(True)), default=Value(False), output_field=BooleanField()),
+            several_leads=Exists(other_leads),
+        )
+
+
+def compiling_lead_of(task) -> Subquery:
+    """The id of the compiling lead of ``task`` (a task, its id or an ``OuterRef``): the lead with
+    the lowest ``order``, as the plan lists them; none where the task has no lead. The one
+    definition, for closing, the pages and the exports alike."""
+    leads = Assignment.objects.filter(task=task, role=AssignmentRole.LEAD).order_by("order", "pk")
+    return Subquery(leads.values("pk")[:1])
 
 
 class Assignment(models.Model):
@@ -230,7 +275,6 @@ class Assignment(models.Model):
         ordering = ["task", "order"]
         constraints = [
             models.UniqueConstraint(fields=["task", "agency"], name="assignment_unique_agency"),
-            models.UniqueConstraint(fields=["task"], condition=Q(role="lead"), name="assignment_one_lead"),
             models.CheckConstraint(condition=Q(role__in=AssignmentRole.values), name="assignment_role_valid"),
         ]
 
@@ -244,11 +288,3 @@ class Assignment(models.Model):
     @property
     def display_name(self) -> str:
         return self.printed_name or self.agency.name
-
-    def clean(self) -> None:
-        # An admin formset that saves several rows at once checks the lead over all of them.
-        if self.task_id is None or self.role != AssignmentRole.LEAD or getattr(self, "lead_checked_by_caller", False):
-            return
-        other_lead = Assignment.objects.filter(task_id=self.task_id, role=AssignmentRole.LEAD).exclude(pk=self.pk)
-        if other_lead.exists():
-            raise ValidationError({"role": _("This task already has a lead unit.")})

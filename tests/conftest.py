@@ -186,3 +186,36 @@ def carol(coop_assignment):
 def hank(bob):
     """Head of bob's agency."""
     return _user("hank", agency=bob.memberships.get().agency, role=MembershipRole.HEAD)
+
+
+def admin_task_form(task, role_of=lambda index, assignment: assignment.role) -> dict:
+    """The admin's change form of a task as posted back, with its assignments inline and each
+    one's role as ``role_of(index, assignment)`` gives it."""
+    rows = list(task.assignments.order_by("order"))
+    data = {
+        "section": task.section_id,
+        "number": task.number,
+        "order": task.order,
+        "content": task.content,
+        "status": task.status,
+        "deadline_text": task.deadline_text,
+        "due_on": "",
+        "assignments-TOTAL_FORMS": str(len(rows)),
+        "assignments-INITIAL_FORMS": str(len(rows)),
+        "assignments-MIN_NUM_FORMS": "0",
+        "assignments-MAX_NUM_FORMS": "1000",
+        "targets-TOTAL_FORMS": "0",
+        "targets-INITIAL_FORMS": "0",
+    }
+    for i, row in enumerate(rows):
+        data.update(
+            {
+                f"assignments-{i}-id": row.pk,
+                f"assignments-{i}-task": task.pk,
+                f"assignments-{i}-agency": row.agency_id,
+                f"assignments-{i}-role": role_of(i, row),
+                f"assignments-{i}-order": row.order,
+                f"assignments-{i}-printed_name": row.printed_name,
+            }
+        )
+    return data

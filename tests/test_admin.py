@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from agencies.models import Agency
 from tasklist.models import Task
-from tests.conftest import SUQIAN
+from tests.conftest import SUQIAN, admin_task_form
 
 pytestmark = pytest.mark.django_db
 
@@ -127,45 +127,20 @@ def test_the_lead_moves_from_one_agency_to_another_in_one_save(client, superuser
 
     client.force_login(superuser)
     task = Task.objects.get(section__part__plan__doc_number=SUQIAN, number=3)
-    rows = list(task.assignments.order_by("order"))  # 市发展改革委 (lead), 各县（区）, 市各功能区
-    data = {
-        "section": task.section_id,
-        "number": task.number,
-        "order": task.order,
-        "content": task.content,
-        "status": task.status,
-        "deadline_text": "",
-        "due_on": "",
-        "assignments-TOTAL_FORMS": str(len(rows)),
-        "assignments-INITIAL_FORMS": str(len(rows)),
-        "assignments-MIN_NUM_FORMS": "0",
-        "assignments-MAX_NUM_FORMS": "1000",
-        "targets-TOTAL_FORMS": "0",
-        "targets-INITIAL_FORMS": "0",
-    }
-    for i, row in enumerate(rows):
-        role = {0: "cooperating", 1: "lead"}.get(i, row.role)
-        data.update(
-            {
-                f"assignments-{i}-id": row.pk,
-                f"assignments-{i}-task": task.pk,
-                f"assignments-{i}-agency": row.agency_id,
-                f"assignments-{i}-role": role,
-                f"assignments-{i}-order": row.order,
-                f"assignments-{i}-printed_name": row.printed_name,
-            }
-        )
+    # 市发展改革委 (lead), 各县（区）, 市各功能区: the first becomes cooperating, the second the lead.
+    data = admin_task_form(task, lambda i, row: {0: "cooperating", 1: "lead"}.get(i, row.role))
     response = client.post(reverse("admin:tasklist_task_change", args=[task.pk]), data)
     assert response.status_code == 302, response.context["errors"] if response.context else response
     roles = dict(Assignment.objects.filter(task=task).values_list("agency__name", "role"))
     assert roles["各县（区）"] == "lead" and roles["市发展改革委"] == "cooperating"
 
-    # Two leads in one save are refused with a message, and nothing changes.
+    # Two leads in one save are accepted (co-leads); the first listed compiles.
     data["assignments-0-role"] = "lead"
     response = client.post(reverse("admin:tasklist_task_change", args=[task.pk]), data)
-    assert response.status_code == 200
-    assert "一项任务只能有一个牵头单位" in response.content.decode()
-    assert Assignment.objects.filter(task=task, role="lead").count() == 1
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    leads = Assignment.objects.filter(task=task, role="lead").order_by("order")
+    assert list(leads.values_list("agency__name", flat=True)) == ["市发展改革委", "各县（区）"]
+    assert task.compiling_lead.agency.name == "市发展改革委"
 
 
 def test_the_admin_shows_the_office_no_agencys_draft(client, seeded, django_user_model):

@@ -29,6 +29,7 @@ from tasklist.export import plan_as_dict
 from tasklist.exporters.cells import FORMULA_PREFIXES, Light, traffic_light
 from tasklist.exporters.xlsx import FIRST_BODY_ROW, HEADER_ROW, document_date, export_plan_xlsx
 from tasklist.models import Assignment, Plan, Task, TaskStatus
+from tests.builders.layouts import outline
 from tests.conftest import JILIN, SUQIAN
 
 pytestmark = pytest.mark.django_db
@@ -93,24 +94,6 @@ def structure(data: dict) -> list:
             ],
         )
         for part in data["parts"]
-    ]
-
-
-def draft_structure(draft) -> list:
-    return [
-        (
-            part.number,
-            part.title,
-            [
-                (
-                    section.number,
-                    section.title,
-                    [(task.number, task.content, [(u.name, u.role) for u in task.units]) for task in section.tasks],
-                )
-                for section in part.sections
-            ],
-        )
-        for part in draft.parts
     ]
 
 
@@ -194,7 +177,7 @@ class TestOwnLayout:
         draft = read_back(export(doc_number), plan)
         assert (draft.meta.title, draft.meta.doc_number) == (plan.title, plan.doc_number)
         assert draft.assignment_note == plan.assignment_note
-        assert draft_structure(draft) == structure(plan_as_dict(plan))
+        assert outline(draft) == structure(plan_as_dict(plan))
 
     def test_deadline_column_when_a_task_has_one(self, seeded):
         task = Task.objects.filter(section__part__plan__doc_number=SUQIAN).order_by("section__part__number").first()
@@ -245,7 +228,7 @@ class TestFlatSheet:
         plan = Plan.objects.get(doc_number=doc_number)
         draft = read_back(export(doc_number), plan, sheet=1)
         assert draft.assignment_note == plan.assignment_note
-        assert draft_structure(draft) == structure(plan_as_dict(plan))
+        assert outline(draft) == structure(plan_as_dict(plan))
 
     def test_jilin_note_in_the_first_responsible_cell_only(self, seeded):
         ws = workbook(export(JILIN)).worksheets[1]

@@ -180,8 +180,10 @@ class TestUnits:
         assert [(u.name, u.role) for u in parsed.units] == expected
         assert parsed.problems == []
 
-    def test_empty_cell_is_a_problem(self):
-        assert parse_units(responsible="  ").problems == ["责任单位为空（每项任务至少要有一个单位）"]
+    def test_empty_cell_names_no_unit_and_is_no_problem(self):
+        # A task with no unit is imported with a warning (build_draft), not refused.
+        parsed = parse_units(responsible="  ")
+        assert (parsed.units, parsed.problems) == ([], [])
 
     def test_duplicate_name_is_a_problem(self):
         assert "单位“市财政局”在同一任务中重复出现" in parse_units(lead="市财政局", cooperating="市财政局").problems
@@ -254,11 +256,13 @@ class TestProblems:
             "Line 30, column 3: Task number 1 is repeated in this section"
         ]
 
-    def test_empty_unit_cell_names_row_and_column(self):
+    def test_empty_unit_cells_are_a_warning_with_row_and_column(self):
         text = SUQIAN_FILE.read_text(encoding="utf-8").replace("\t市科技局\n\t各县（区），市各功能区\n", "\t\n\t\n", 1)
-        with pytest.raises(DraftError) as caught:
-            draft_from_bytes(text.encode())
-        assert [str(p) for p in caught.value.problems] == ["第49行 第4列：责任单位为空（每项任务至少要有一个单位）"]
+        draft = draft_from_bytes(text.encode())
+        assert [str(p) for p in draft.warnings] == [
+            "第49行 第4列：该任务未列出任何单位；仍会导入，请在任务页面指定单位"
+        ]
+        assert len(list(draft.tasks())) == 47
 
     def test_gb18030_text_is_read(self):
         draft = draft_from_bytes(SUQIAN_FILE.read_text(encoding="utf-8").encode("gb18030"))

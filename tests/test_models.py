@@ -58,11 +58,13 @@ def test_one_agency_once_per_task(task, agencies):
     violates(lambda: Assignment.objects.create(task=task, agency=agencies[0], role="cooperating", order=2))
 
 
-def test_one_lead_per_task_in_database_and_clean(task, agencies):
+def test_a_task_may_have_several_leads_in_database_and_clean(task, agencies):
+    """Co-leads (issue #13): neither the database nor clean() limits a task to one lead."""
     Assignment.objects.create(task=task, agency=agencies[0], role="lead", order=1)
-    violates(lambda: Assignment.objects.create(task=task, agency=agencies[1], role="lead", order=2))
-    with pytest.raises(ValidationError, match=r"already has a lead unit|已有牵头单位"):
-        Assignment(task=task, agency=agencies[1], role="lead", order=2).full_clean()
+    second = Assignment(task=task, agency=agencies[1], role="lead", order=2)
+    second.full_clean()
+    second.save()
+    assert list(task.assignments.filter(role="lead").values_list("agency__name", flat=True)) == ["市甲局", "市乙局"]
 
 
 def test_role_must_be_known(task, agencies):

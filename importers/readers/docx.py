@@ -10,8 +10,9 @@ Rows and lines:
   date) become single-cell rows (column None) at the top of the first table's Sheet,
   numbered 1..k in document order; empty paragraphs are skipped and not counted.
 - The first table's rows follow as lines k+1..k+n; every later table's rows are
-  lines 1..n, the row's position in its table. Paragraphs after the first table are
-  not returned.
+  lines 1..n, the row's position in its table. The paragraphs after a table (up to
+  the next one: the signature, the date, notes) follow its rows as single-cell rows,
+  numbered on from its last row.
 - A document with no table gives one Sheet named 正文 with every paragraph as a
   single-cell row, which the layout reads like a plan saved as text.
 
@@ -73,11 +74,15 @@ def read_docx(data: bytes) -> list[Sheet]:
 def _sheets(body: etree._Element) -> list[Sheet]:
     preamble: list[str] = []
     tables: list[etree._Element] = []
+    following: list[list[str]] = []  # the paragraphs after each table, up to the next one
     for block in _blocks(body):
         if block.tag == _TBL:
             tables.append(block)
+            following.append([])
         elif not tables:
             preamble.append(paragraph_text(block))
+        else:
+            following[-1].append(paragraph_text(block))
     lines = [text for text in (clean_text(t) for t in preamble) if text]
     if not tables:
         safety.check_rows(BODY_SHEET_NAME, len(lines))
@@ -87,6 +92,9 @@ def _sheets(body: etree._Element) -> list[Sheet]:
         name = TABLE_SHEET_NAME.format(number=number)
         leading = _paragraph_rows(lines) if number == 1 else []
         rows = leading + table_rows(table, first_line=len(leading) + 1, name=name)
+        after = [text for text in (clean_text(t) for t in following[number - 1]) if text]
+        safety.check_rows(name, len(rows) + len(after))
+        rows += [Row((Cell(text, len(rows) + index),)) for index, text in enumerate(after, start=1)]
         sheets.append(Sheet(name, rows))
     return sheets
 

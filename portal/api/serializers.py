@@ -24,7 +24,9 @@ class PeriodSerializer(serializers.ModelSerializer):
 
 
 class SectionSerializer(serializers.ModelSerializer):
-    label = serializers.CharField(source="number_label", help_text=_("（一）, （二）… as printed."))
+    label = serializers.CharField(
+        source="printed_label", help_text=_("（一）, （二）… as printed; empty for a plan printed without sections.")
+    )
 
     class Meta:
         model = Section
@@ -32,7 +34,9 @@ class SectionSerializer(serializers.ModelSerializer):
 
 
 class PartSerializer(serializers.ModelSerializer):
-    label = serializers.CharField(source="number_label", help_text=_("一、二、… as printed."))
+    label = serializers.CharField(
+        source="printed_label", help_text=_("一、二、… as printed; empty for a plan printed without parts.")
+    )
 
     class Meta:
         model = Part

@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from importers.numerals import part_label, section_label
 from portal.roles import sees_everything
 from supervision.models import FILED_STATUSES, ProgressReport, ReportingPeriod, ReportStatus
 from supervision.rules import Light, traffic_light, worst
+from tasklist.headings import heading, is_printed, printed_label
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task, TaskStatus
 
 # ---------------------------------------------------------------------------
@@ -150,6 +151,11 @@ class SectionLines:
     def label(self) -> str:
         return section_label(self.number)
 
+    @property
+    def heading(self) -> str:
+        """The heading as printed, "（一）…"; "" for the untitled section of a part printed without sections."""
+        return heading(self.label, self.title)
+
 
 @dataclass(slots=True)
 class PartLines:
@@ -160,6 +166,11 @@ class PartLines:
     @property
     def label(self) -> str:
         return part_label(self.number)
+
+    @property
+    def heading(self) -> str:
+        """The heading as printed, "一、…"; "" for the untitled part of a plan printed without parts."""
+        return heading(self.label, self.title)
 
 
 def load_outline(plan: Plan, user: AbstractBaseUser | AnonymousUser | None = None) -> list[PartLines]:
@@ -263,7 +274,7 @@ def load_progress(
             "work_done",
             "submitted_at",
             task_id=F("assignment__task_id"),
-            role=F("assignment__role"),
+            compiles=Exists(Assignment.objects.compiling_leads().filter(pk=OuterRef("assignment_id"))),
             printed_name=F("assignment__printed_name"),
             agency_name=F("assignment__agency__name"),
             period_label=F("period__label"),
@@ -317,8 +328,9 @@ def _progress_of(report: dict | None, light: Light | None) -> TaskProgress:
 
 
 def _recency(report: dict) -> tuple:
-    """Latest period first; within a period the lead unit speaks for the task, then the latest filed."""
-    return (report["period_starts_on"], report["role"] == AssignmentRole.LEAD, report["submitted_at"])
+    """Latest period first; within a period the compiling lead (the first listed) speaks for the task,
+    then the latest filed."""
+    return (report["period_starts_on"], report["compiles"], report["submitted_at"])
 
 
 def _summary(period_label: str, agency: str, work_done: str) -> str:
@@ -366,13 +378,20 @@ def note_task_id(plan: Plan, outline: list[PartLines]) -> int | None:
 
 def own_layout(plan: Plan, outline: list[PartLines], progress: dict[int, TaskProgress] | None = None) -> Table:
     """The table as the plan prints it: merged part/section cells, numbers as printed,
-    牵头单位/配合单位 (Suqian) or 责任单位 with the plan's note (Jilin)."""
+    牵头单位/配合单位 (Suqian) or 责任单位 with the plan's note (Jilin). A plan printed without
+    parts or sections (its one part or section untitled) has no column for them: a flat plan
+    goes out as the flat table it came in as."""
     tasks = tasks_of(outline)
     lead_layout = has_lead_units(outline)
+    parts_printed = any(part.heading for part in outline)
+    sections_printed = any(section.heading for part in outline for section in part.sections)
+    columns = []
     if lead_layout:
-        columns = [
-            _column("part", "工作事项", Kind.PART),
-            _column("section", "目标任务", Kind.SECTION),
+        if parts_printed:
+            columns.append(_column("part", "工作事项", Kind.PART))
+        if sections_printed:
+            columns.append(_column("section", "目标任务", Kind.SECTION))
+        columns += [
             _column("content", "具体内容", Kind.CONTENT),
             _column("lead", "牵头单位", Kind.UNITS, 16),
             _column("cooperating", "配合单位", Kind.UNITS, 26),
@@ -381,9 +400,9 @@ def own_layout(plan: Plan, outline: list[PartLines], progress: dict[int, TaskPro
         if any(task.responsible for task in tasks):
             columns.append(_column("responsible", "责任单位", Kind.UNITS))
     else:
-        columns = [
-            _column("number", "序号", Kind.NUMBER),
-            _column("section", "项目", Kind.SECTION, 14),
+        if sections_printed:
+            columns += [_column("number", "序号", Kind.NUMBER), _column("section", "项目", Kind.SECTION, 14)]
+        columns += [
             _column("content", "任务内容", Kind.CONTENT, 70),
             _column("responsible", "责任单位", Kind.UNITS, 32),
         ]
@@ -439,7 +458,8 @@ class _TaskCells:
 
 
 def _fill_lead_layout(table: Table, outline: list[PartLines], cells: _TaskCells) -> None:
-    """工作事项 and 目标任务 merged down over the rows of their tasks."""
+    """工作事项 and 目标任务 merged down over the rows of their tasks; empty for an untitled one."""
+    part_column, section_column = cells.position.get("part"), cells.position.get("section")
     for part in outline:
         part_first = len(table.rows)
         if not part.sections:
@@ -448,26 +468,34 @@ def _fill_lead_layout(table: Table, outline: list[PartLines], cells: _TaskCells)
             section_first = len(table.rows)
             for task in section.tasks or [None]:
                 table.add_row(cells(task))
-            table.rows[section_first][1] = f"{section.label}{section.title}"
-            table.merge_down(1, section_first, len(table.rows) - 1)
-        table.rows[part_first][0] = f"{part.label}{part.title}"
-        table.merge_down(0, part_first, len(table.rows) - 1)
+            if section_column is not None:
+                table.rows[section_first][section_column] = section.heading or None
+                table.merge_down(section_column, section_first, len(table.rows) - 1)
+        if part_column is not None:
+            table.rows[part_first][part_column] = part.heading or None
+            table.merge_down(part_column, part_first, len(table.rows) - 1)
 
 
 def _fill_responsible_layout(table: Table, outline: list[PartLines], cells: _TaskCells) -> None:
-    """A part row across the table; 序号 "（一）" and 项目 merged down over the section's tasks."""
+    """A part row across the table; 序号 "（一）" and 项目 merged down over the section's tasks.
+    An untitled part has no row, an untitled section empty 序号 and 项目 cells."""
+    section_column = cells.position.get("section")
     for part in outline:
-        heading = table.add_row({0: f"{part.label}{part.title}"})
-        table.heading_rows.add(heading)
-        table.merge_across(heading)
+        if part.heading:
+            row = table.add_row({0: part.heading})
+            table.heading_rows.add(row)
+            table.merge_across(row)
         for section in part.sections:
             first = len(table.rows)
             for task in section.tasks or [None]:
                 table.add_row(cells(task))
-            table.rows[first][0] = section.label
-            table.rows[first][1] = section.title
-            table.merge_down(0, first, len(table.rows) - 1)
-            table.merge_down(1, first, len(table.rows) - 1)
+            if section_column is None:
+                continue
+            number_column = cells.position["number"]
+            table.rows[first][number_column] = printed_label(section.label, section.title) or None
+            table.rows[first][section_column] = section.title if is_printed(section.title) else None
+            table.merge_down(number_column, first, len(table.rows) - 1)
+            table.merge_down(section_column, first, len(table.rows) - 1)
 
 
 FLAT_HEADER = ("工作事项", "目标任务", "序号", "具体内容", "牵头单位", "配合单位", "责任单位", "完成时限")
@@ -493,11 +521,11 @@ def flat_layout(plan: Plan, outline: list[PartLines]) -> Table:
     )
     note_id = note_task_id(plan, outline)
     for part in outline:
-        part_text = f"{part.label}{part.title}"
+        part_text = part.heading
         if not part.sections:
             table.add_row({0: part_text})
         for section in part.sections:
-            section_text = f"{section.label}{section.title}"
+            section_text = section.heading
             if not section.tasks:
                 table.add_row({0: part_text, 1: section_text})
             for task in section.tasks:

@@ -58,3 +58,6 @@ class Command(BaseCommand):
             self.stdout.write(_("Dry run (--dry-run): what would change; the database was not modified."))
         for line in report.summary():
             self.stdout.write(line)
+        # What the web preview shows in its warnings card: imported, but worth a look.
+        for warning in draft.warnings:
+            self.stdout.write(_("Warning: %(warning)s") % {"warning": warning})
