@@ -121,7 +121,8 @@ class TestRowLimit:
             "工作表“文本”超过 20000 行（导入上限），远多于任何任务表；"
             "请删去表格下方多余的行，或把方案拆成几个文件分别导入。"
         ]
-        assert session.preview is None
+        # No preview of tasks is stored, only the count of the problems beside them.
+        assert session.preview == {"problem_count": 1, "omission": ""}
         assert snapshot() == [0, 0, 0, 0, 0]
         page = office.get(reverse("importers:preview", args=[session.pk]))
         assert "超过 20000 行" in page.content.decode()
