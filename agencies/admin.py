@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_policy import ReadOnlyHistoryAdmin
 from agencies.models import Agency, AgencyAlias, Membership
 from agencies.resources import AgencyResource
-from portal.admin_policy import PortalImportExportMixin, ReadOnlyHistoryAdmin
+from importers.admin_formats import PortalImportExportMixin
 
 
 class AgencyAliasInline(admin.TabularInline):

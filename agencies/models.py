@@ -23,7 +23,7 @@ class AgencyQuerySet(models.QuerySet):
 
     def visible_to(self, user) -> AgencyQuerySet:
         """The office and leaders see every agency; staff see the agencies they work for."""
-        from portal.roles import sees_everything
+        from accounts.roles import sees_everything
 
         if not user.is_authenticated:
             return self.none()
@@ -169,7 +169,7 @@ class Membership(models.Model):
     def clean(self) -> None:
         """The office supervises the agencies; its people never work for one. Otherwise a clerk (or a
         system administrator) could make themselves an agency's head and approve its reports."""
-        from portal.roles import is_office
+        from accounts.roles import is_office
 
         if self.user_id is not None and is_office(self.user):
             raise ValidationError(

@@ -3,10 +3,10 @@
 from import_export import fields, resources
 
 from agencies.models import Agency
-from supervision.figure_cache import BulkImportChangesFigures
+from core.signals import BulkImportSendsDataChanged
 
 
-class AgencyResource(BulkImportChangesFigures, resources.ModelResource):
+class AgencyResource(BulkImportSendsDataChanged, resources.ModelResource):
     jurisdiction = fields.Field(attribute="jurisdiction", column_name="所属地区")
     name = fields.Field(attribute="name", column_name="单位名称")
     full_name = fields.Field(attribute="full_name", column_name="全称")

@@ -70,10 +70,10 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from accounts.roles import OFFICE_GROUP  # noqa: E402
 from agencies.models import Agency, AgencyKind  # noqa: E402
 from bench.datagen import agency_names, insert_plan_tree  # noqa: E402
 from importers.bulk import insert_rows  # noqa: E402
-from portal.roles import OFFICE_GROUP  # noqa: E402
 from supervision import figure_cache, metrics  # noqa: E402
 from supervision.models import (  # noqa: E402
     FILED_STATUSES,

@@ -7,7 +7,7 @@ import random
 
 from openpyxl import Workbook
 
-from importers.numerals import part_label, section_label
+from core.numerals import part_label, section_label
 
 JURISDICTION = "基准市"
 DOC_NUMBER = "基准办发〔2026〕1号"

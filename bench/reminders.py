@@ -46,10 +46,10 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from accounts.roles import OFFICE_GROUP  # noqa: E402
 from agencies.models import Agency, Membership, MembershipRole  # noqa: E402
 from bench.datagen import agency_names, insert_plan_tree  # noqa: E402
 from importers.bulk import insert_rows  # noqa: E402
-from portal.roles import OFFICE_GROUP  # noqa: E402
 from supervision import reminders  # noqa: E402
 from supervision.models import (  # noqa: E402
     Extension,

@@ -14,11 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.numerals import part_label, section_label
 from importers.agency_match import match_names
 from importers.draft import MAX_PROBLEMS, DraftError, PlanDraft, PlanMeta
 from importers.loader import MISSING, ImportReport, PlanConflict, apply_draft
 from importers.models import ImportSession, ImportStatus
-from importers.numerals import part_label, section_label
 from importers.pipeline import draft_from_bytes
 from tasklist.headings import heading
 

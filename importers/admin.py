@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from accounts.admin_policy import ScopedAdminMixin
 from importers.models import ImportSession
-from portal.admin_policy import ScopedAdminMixin
 
 
 @admin.register(ImportSession)

@@ -1,6 +1,6 @@
 """PlanDraft: what a file says, before it meets the database.
 
-Plain dataclasses, no Django: the layout step builds them, the loader applies
+Plain dataclasses, no database (Django only for gettext): the layout step builds them, the loader applies
 them, and tests compare them.
 """
 

@@ -1,9 +1,10 @@
 """The one layout step: rows of cells → PlanDraft.
 
-Pure functions, no Django. Every reader (plain text, and the table formats)
-hands its rows here; this module finds the header, reads the plan's metadata
-from the lines above it, and turns the body into parts → sections → tasks →
-units. Problems are collected, not raised one by one, so that a clerk sees all
+Pure functions, no database; it does import Django (gettext for its messages) and
+tasklist.models (the task content's limit), so it runs with Django set up. Every
+reader (plain text, and the table formats) hands its rows here; this module finds
+the header, reads the plan's metadata from the lines above it, and turns the body
+into parts → sections → tasks → units. Problems are collected, not raised one by one, so that a clerk sees all
 of them at once, each with the line and column of the source file.
 """
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from agencies.names import normalize_name
+from core.numerals import parse_chinese
 from importers.deadlines import parse_deadline
 from importers.draft import (
     DraftError,
@@ -30,7 +32,6 @@ from importers.draft import (
     TaskDraft,
     UnitDraft,
 )
-from importers.numerals import parse_chinese
 from importers.readers.base import Cell, Row
 from tasklist.models import TASK_CONTENT_MAX_LENGTH
 

@@ -23,11 +23,11 @@ from simple_history.utils import bulk_update_with_history
 
 from agencies.models import Agency, AgencyAlias, AgencyKind
 from agencies.names import looks_collective, normalize_name
+from core.numerals import part_label, section_label, to_chinese
+from core.signals import data_changed
 from importers.agency_match import jurisdictions_naming
 from importers.bulk import create_with_history, insert_rows
 from importers.draft import DraftError, PlanDraft, Problem, TaskDraft
-from importers.numerals import part_label, section_label, to_chinese
-from supervision import figure_cache
 from supervision.models import ProgressReport
 from tasklist.headings import is_printed, section_path
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task
@@ -204,8 +204,9 @@ def apply_draft(
     try:
         with transaction.atomic():
             _Apply(draft, report, user, dict(aliases or {}), expect_new).run()
-            # Its rows go in by COPY and bulk updates, which send no post_save: say so (dropped on rollback).
-            figure_cache.changed()
+            # Its rows go in by COPY and bulk updates, which send no post_save: say so (the figure
+            # cache's receiver waits for the commit, so a rollback or a dry run outdates nothing).
+            data_changed.send(sender=_Apply)
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:

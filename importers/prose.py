@@ -35,6 +35,7 @@ from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
+from core.numerals import parse_chinese
 from importers.draft import PlanDraft, PlanMeta, Problem, ProblemList, SourceRef, UnitDraft
 from importers.layout import (
     AGENCY_ENDING_RE,
@@ -54,7 +55,6 @@ from importers.layout import (
     finish_draft,
     parse_units,
 )
-from importers.numerals import parse_chinese
 from importers.readers.base import Cell, Row
 
 PART, SECTION, ITEM, SUB, UNITS, OTHER = "part", "section", "item", "sub", "units", "other"

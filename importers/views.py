@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import office_required
 from importers import actions, tasks
 from importers.forms import UploadForm
 from importers.models import ImportSession, ImportStatus
-from portal.decorators import office_required
 
 
 def _session(request, pk) -> ImportSession:

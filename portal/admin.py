@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from portal.roles import OFFICE_GROUP
+from accounts.roles import OFFICE_GROUP
 
 
 class PortalUserChangeForm(UserChangeForm):

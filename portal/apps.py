@@ -15,11 +15,11 @@ class PortalConfig(AppConfig):
 
 
 def connect_login_signals() -> None:
-    """The session clocks (portal/middleware.py) and the audit trail of logins (portal/auth_audit.py)."""
+    """The session clocks (portal/middleware.py) and the audit trail of logins (accounts/auth_audit.py)."""
     from axes.signals import user_locked_out
     from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
-    from portal import auth_audit
+    from accounts import auth_audit
     from portal.middleware import start_session_clocks
 
     user_logged_in.connect(start_session_clocks, dispatch_uid="portal.start_session_clocks")
@@ -36,7 +36,7 @@ PROJECT_APPS = ("agencies", "tasklist", "supervision", "importers")
 def ensure_role_groups(**kwargs) -> None:
     from django.contrib.auth.models import Group, Permission
 
-    from portal.roles import LEADER_GROUP, OFFICE_GROUP
+    from accounts.roles import LEADER_GROUP, OFFICE_GROUP
 
     permissions = Permission.objects.filter(content_type__app_label__in=PROJECT_APPS)
     office, _ = Group.objects.get_or_create(name=OFFICE_GROUP)

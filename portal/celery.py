@@ -1,4 +1,4 @@
-"""Celery application. Tasks are thin wrappers around actions (GUIDE §2).
+"""Celery application. Tasks are thin wrappers around actions (docs/architecture.md).
 
 The beat and each worker also write a heartbeat that /healthz reads (portal/health.py).
 """

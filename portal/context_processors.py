@@ -1,4 +1,4 @@
-from portal.roles import is_leader, is_office
+from accounts.roles import is_leader, is_office
 
 
 def roles(request):

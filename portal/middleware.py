@@ -89,7 +89,7 @@ class SessionExpiryMiddleware:
             now = int(time.time())
             reason = session_end_reason(request.session, now)
             if reason is not None:
-                request.session_end_reason = reason  # the audit trail records it (portal/auth_audit.py)
+                request.session_end_reason = reason  # the audit trail records it (accounts/auth_audit.py)
                 logout(request)
                 messages.warning(request, self.explain(reason))
             else:

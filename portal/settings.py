@@ -67,7 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Last, as axes asks: turns a locked-out login into the lockout page (portal/lockout.py).
+    # Last, as axes asks: turns a locked-out login into the lockout page (accounts/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -132,13 +132,13 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_LOCKOUT_CALLABLE = "portal.lockout.lockout_response"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_DISABLE_ACCESS_LOG = True  # logins are audited in supervision.AuditEvent (portal/auth_audit.py)
+AXES_DISABLE_ACCESS_LOG = True  # logins are audited in supervision.AuditEvent (accounts/auth_audit.py)
 # The client's address: REMOTE_ADDR, or behind this many reverse proxies (nginx in front of gunicorn:
-# 1) the address the outermost one appended to X-Forwarded-For (portal/lockout.py).
+# 1) the address the outermost one appended to X-Forwarded-For (accounts/lockout.py).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
-AXES_CLIENT_IP_CALLABLE = "portal.lockout.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
 # Sessions end after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after the login
 # at the latest (portal/middleware.py, SessionExpiryMiddleware).
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)

@@ -3,7 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from portal import accounts, health
+from accounts import views as accounts
+from portal import health
 
 admin.site.site_header = _("Task-supervision portal")
 admin.site.site_title = _("Task-supervision portal")

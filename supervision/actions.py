@@ -1,11 +1,12 @@
-"""Every state change of the supervision workflow, one function each (GUIDE §2).
+"""Every state change of the supervision workflow, one function each (docs/architecture.md).
 
 Each function checks who may act, locks what it changes, moves the state only
 from the state it expects (a double click or a second tab is refused with a
 message a clerk can act on), writes an :class:`AuditEvent` with the fields
 before and after, and notifies the people concerned, all in one transaction.
 Views and tests call these; nothing else changes a report, a closing request or
-a task's status.
+a task's status. The decisions (review, head approval, closing, extensions) are moves of the
+one approval mechanism in :mod:`supervision.approvals`; their functions here delegate to it.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.roles import OFFICE_GROUP, is_leader, is_office
 from agencies.models import Membership, MembershipRole
-from portal.roles import OFFICE_GROUP, is_leader, is_office
+from supervision import approvals, obligations
 from supervision.attachments import check_upload
 from supervision.cycles import generate_periods
 from supervision.models import (
@@ -35,7 +37,6 @@ from supervision.models import (
     ClosingRequest,
     ClosingStatus,
     Extension,
-    ExtensionStatus,
     LeaderComment,
     Notification,
     NotificationKind,
@@ -360,6 +361,11 @@ def submit_report(
     report.submitted_by = user
     report.return_reason = ""
     needs_head = period.plan.head_approval_required and not is_head_of(user, assignment.agency_id)
+    # Each submission is approved afresh; on a plan that asks for it, the head's own submission is
+    # the head's approval.
+    head_signs = period.plan.head_approval_required and not needs_head
+    report.head_approved_by = user if head_signs else None
+    report.head_approved_at = timezone.now() if head_signs else None
     if needs_head:
         report.status = ReportStatus.HEAD_REVIEW
         report.submitted_at = None
@@ -401,121 +407,25 @@ def submit_unchanged(*, assignment: Assignment, period: ReportingPeriod, user, v
     return submit_report(assignment=assignment, period=period, user=user, data=data, version=version)
 
 
-def _transition(report: ProgressReport, user, *, expected: str, action: str, **changes) -> ProgressReport:
-    """Move a locked report from ``expected`` to the state in ``changes``, audited."""
-    locked = ProgressReport.objects.select_for_update().select_related("assignment__task").get(pk=report.pk)
-    if locked.status != expected:
-        raise ActionError(
-            _("This report is now “%(status)s”; someone has already dealt with it. Reload the page.")
-            % {"status": locked.get_status_display()}
-        )
-    fields = ("status", "return_reason", "reviewed_at", "submitted_at")
-    before = snapshot(locked, fields)
-    for name, value in changes.items():
-        setattr(locked, name, value)
-    locked.version += 1
-    locked.full_clean()
-    locked.save()
-    audit(
-        user,
-        action,
-        locked,
-        task=locked.assignment.task,
-        agency_id=locked.assignment.agency_id,
-        before=before,
-        after=snapshot(locked, fields),
-    )
-    return locked
+# Review and head approval are moves of the one approval mechanism (supervision.approvals), as
+# are the closing and extension decisions below; these names are what callers know them by.
 
 
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    _require(bool(reason), _("Give a reason for returning, so the agency knows what to change."))
-    return reason
-
-
-@transaction.atomic
 def approve_as_head(report: ProgressReport, user) -> ProgressReport:
-    _require(is_head_of(user, report.assignment.agency_id), _("Only the agency's head approves its reports."))
-    now = timezone.now()
-    return _transition(
-        report,
-        user,
-        expected=ReportStatus.HEAD_REVIEW,
-        action="report.head_approve",
-        status=ReportStatus.SUBMITTED,
-        submitted_at=now,
-    )
+    """The head signs the report off: it goes to the office, recording who approved and when."""
+    return approvals.decide(report, user, "head_approve")
 
 
-@transaction.atomic
 def return_as_head(report: ProgressReport, user, reason: str) -> ProgressReport:
-    _require(is_head_of(user, report.assignment.agency_id), _("Only the agency's head approves its reports."))
-    reason = _reason(reason)
-    report = _transition(
-        report,
-        user,
-        expected=ReportStatus.HEAD_REVIEW,
-        action="report.head_return",
-        status=ReportStatus.RETURNED,
-        return_reason=reason,
-    )
-    notify(
-        [report.submitted_by_id],
-        NotificationKind.REPORT_RETURNED,
-        actor=user,
-        task=report.task,
-        report=report,
-        note=reason,
-    )
-    return report
+    return approvals.decide(report, user, "head_return", reason=reason)
 
 
-@transaction.atomic
 def accept_report(report: ProgressReport, user) -> ProgressReport:
-    _require_office(user)
-    report = _transition(
-        report,
-        user,
-        expected=ReportStatus.SUBMITTED,
-        action="report.accept",
-        status=ReportStatus.ACCEPTED,
-        reviewed_at=timezone.now(),
-        reviewed_by=user,
-    )
-    notify(
-        members_of([report.assignment.agency_id]),
-        NotificationKind.REPORT_ACCEPTED,
-        actor=user,
-        task=report.task,
-        report=report,
-    )
-    return report
+    return approvals.decide(report, user, "accept")
 
 
-@transaction.atomic
 def return_report(report: ProgressReport, user, reason: str) -> ProgressReport:
-    _require_office(user)
-    reason = _reason(reason)
-    report = _transition(
-        report,
-        user,
-        expected=ReportStatus.SUBMITTED,
-        action="report.return",
-        status=ReportStatus.RETURNED,
-        return_reason=reason,
-        reviewed_at=timezone.now(),
-        reviewed_by=user,
-    )
-    notify(
-        members_of([report.assignment.agency_id]),
-        NotificationKind.REPORT_RETURNED,
-        actor=user,
-        task=report.task,
-        report=report,
-        note=reason,
-    )
-    return report
+    return approvals.decide(report, user, "return", reason=reason)
 
 
 def accept_reports(reports: Iterable[ProgressReport], user) -> tuple[int, int]:
@@ -615,58 +525,13 @@ def apply_to_close(task: Task, user, summary: str) -> ClosingRequest:
     return request
 
 
-def _decide(request: ClosingRequest, user, action: str, **changes) -> ClosingRequest:
-    _require_office(user)
-    locked = ClosingRequest.objects.select_for_update().select_related("task").get(pk=request.pk)
-    _require(
-        locked.status == ClosingStatus.PENDING,
-        _("This application has already been decided (%(status)s).") % {"status": locked.get_status_display()},
-    )
-    fields = ("status", "return_reason", "decided_at")
-    before = snapshot(locked, fields)
-    for name, value in changes.items():
-        setattr(locked, name, value)
-    locked.decided_by = user
-    locked.decided_at = timezone.now()
-    locked.save()
-    audit(
-        user,
-        action,
-        locked,
-        task=locked.task,
-        agency_id=locked.assignment.agency_id,
-        before=before,
-        after=snapshot(locked, fields),
-    )
-    return locked
-
-
-@transaction.atomic
 def approve_closing(request: ClosingRequest, user) -> ClosingRequest:
     """办结: the task leaves the reporting cycle."""
-    request = _decide(request, user, "closing.approve", status=ClosingStatus.APPROVED)
-    task = Task.objects.select_for_update().get(pk=request.task_id)
-    before = snapshot(task, ("status",))
-    task.status = TaskStatus.CLOSED
-    task.save(update_fields=["status"])
-    audit(user, "task.close", task, task=task, before=before, after=snapshot(task, ("status",)))
-    agency_ids = task.assignments.values_list("agency_id", flat=True)
-    notify(members_of(agency_ids), NotificationKind.TASK_CLOSED, actor=user, task=task)
-    return request
+    return approvals.decide(request, user, "approve")
 
 
-@transaction.atomic
 def return_closing(request: ClosingRequest, user, reason: str) -> ClosingRequest:
-    reason = _reason(reason)
-    request = _decide(request, user, "closing.return", status=ClosingStatus.RETURNED, return_reason=reason)
-    notify(
-        members_of([request.assignment.agency_id]),
-        NotificationKind.CLOSING_RETURNED,
-        actor=user,
-        task=request.task,
-        note=reason,
-    )
-    return request
+    return approvals.decide(request, user, "return", reason=reason)
 
 
 # ---------------------------------------------------------------------------
@@ -741,23 +606,12 @@ def set_cycle(plan, user, data: dict) -> tuple[ReportingCycle, dict[str, int]]:
 # ---------------------------------------------------------------------------
 
 
-def effective_due(assignment: Assignment, period: ReportingPeriod) -> dt.date:
-    """The period's due date, or the last approved extension's date for this assignment."""
-    approved = (
-        Extension.objects.filter(assignment=assignment, period=period, status=ExtensionStatus.APPROVED)
-        .order_by("-decided_at", "-pk")
-        .values_list("new_due_on", flat=True)
-        .first()
-    )
-    return approved or period.due_on
-
-
 @transaction.atomic
 def request_extension(
     *, assignment: Assignment, period: ReportingPeriod, user, reason: str, new_due_on: dt.date
 ) -> Extension:
     _check_can_report(user, assignment, period)
-    due = effective_due(assignment, period)
+    due = obligations.effective_due(assignment, period)
     today = timezone.localdate()
     _require(
         today <= due,
@@ -785,42 +639,13 @@ def request_extension(
     return extension
 
 
-def _decide_extension(extension: Extension, user, status: str, action: str, **changes) -> Extension:
-    _require_office(user)
-    locked = Extension.objects.select_for_update().select_related("assignment__task").get(pk=extension.pk)
-    _require(
-        locked.status == ExtensionStatus.PENDING,
-        _("This request has already been decided (%(status)s).") % {"status": locked.get_status_display()},
-    )
-    before = snapshot(locked, ("status",))
-    locked.status = status
-    locked.decided_by = user
-    locked.decided_at = timezone.now()
-    for name, value in changes.items():
-        setattr(locked, name, value)
-    locked.save()
-    audit(user, action, locked, task=locked.assignment.task, agency_id=locked.assignment.agency_id,
-          before=before, after=snapshot(locked, ("status", "new_due_on", "refusal_reason")))  # fmt: skip
-    return locked
-
-
-@transaction.atomic
 def approve_extension(extension: Extension, user) -> Extension:
     """The new date holds for this assignment in this period only."""
-    extension = _decide_extension(extension, user, ExtensionStatus.APPROVED, "extension.approve")
-    notify(members_of([extension.assignment.agency_id]), NotificationKind.EXTENSION_APPROVED, actor=user,
-           task=extension.assignment.task, note=extension.new_due_on.isoformat())  # fmt: skip
-    return extension
+    return approvals.decide(extension, user, "approve")
 
 
-@transaction.atomic
 def refuse_extension(extension: Extension, user, reason: str) -> Extension:
-    reason = (reason or "").strip()
-    _require(bool(reason), _("Give a reason for the refusal."))
-    extension = _decide_extension(extension, user, ExtensionStatus.REFUSED, "extension.refuse", refusal_reason=reason)
-    notify(members_of([extension.assignment.agency_id]), NotificationKind.EXTENSION_REFUSED, actor=user,
-           task=extension.assignment.task, note=reason)  # fmt: skip
-    return extension
+    return approvals.decide(extension, user, "refuse", reason=reason)
 
 
 # ---------------------------------------------------------------------------

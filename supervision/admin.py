@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext as _
 
-from portal.admin_policy import ReadOnlyHistoryAdmin, ScopedAdminMixin
+from accounts.admin_policy import ReadOnlyHistoryAdmin, ScopedAdminMixin
 from supervision.models import (
     Acknowledgement,
     Attachment,
@@ -18,6 +18,7 @@ from supervision.models import (
     TaskTarget,
     UrgeNotice,
 )
+from tasklist.admin import TaskAdmin
 
 
 @admin.register(ReportingPeriod)
@@ -46,6 +47,19 @@ class TaskTargetAdmin(ReadOnlyHistoryAdmin):
     list_filter = ["task__section__part__plan"]
     search_fields = ["label", "task__content"]
     raw_id_fields = ["task"]
+
+
+class TaskTargetInline(admin.TabularInline):
+    """Quantitative targets, which the agencies report figures against."""
+
+    model = TaskTarget
+    extra = 0
+    fields = ["order", "label", "target", "unit"]
+
+
+# The targets are edited on the task's admin page, which tasklist owns; tasklist sits below
+# supervision and cannot name TaskTarget (docs/architecture.md), so the inline is added from here.
+TaskAdmin.inlines = [*TaskAdmin.inlines, TaskTargetInline]
 
 
 class RecordAdmin(ScopedAdminMixin, admin.ModelAdmin):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from importers.numerals import to_chinese
+from core.numerals import to_chinese
 
 MONTHS_PER_PERIOD = {"monthly": 1, "quarterly": 3, "half_yearly": 6}
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from portal.decorators import overseer_required
+from accounts.decorators import overseer_required
 from supervision import figure_cache, metrics
 from supervision.filters import ReportRowFilter
 from supervision.models import ReportingPeriod

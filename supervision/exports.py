@@ -29,7 +29,7 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
 
-from portal.decorators import office_required, overseer_required
+from accounts.decorators import office_required, overseer_required
 from supervision import metrics
 from supervision.dashboard import filtered_rows, selected_period
 from supervision.models import ReportingPeriod

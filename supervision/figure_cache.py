@@ -6,7 +6,8 @@ rendered figures are cached under a key made of:
 
 - a **version** that goes up after every committed change to the rows the figures read
   (``SOURCES``: saved or deleted through the ORM, which sends post_save / post_delete, or
-  written in bulk by a path that calls ``changed()``, such as the importer);
+  written in bulk by a path that sends ``core.signals.data_changed``, such as the importer and the
+  admin's bulk imports, which cannot import this module from their lower layers);
 - **today's date** in Asia/Shanghai (a report becomes missing when a day passes);
 - the page, the plan, the period, the language and the URL's filters;
 - a stamp of the code that renders them (templates, metrics, translations), so a new release
@@ -33,6 +34,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import translation
+
+from core.signals import data_changed
 
 VERSION_KEY = "supervision:figures:version"
 # app_label.Model of every table the dashboards read.
@@ -88,6 +91,7 @@ def changed(**_signal) -> None:
 def connect() -> None:
     from django.apps import apps
 
+    data_changed.connect(changed, dispatch_uid="figure-cache-data-changed")
     for label in SOURCES:
         model = apps.get_model(label)
         for signal in (post_save, post_delete):
@@ -131,12 +135,3 @@ def cached(cache_key: str, compute: Callable[[], object]) -> object:
         value = compute()
         cache.set(cache_key, value, seconds)
     return value
-
-
-class BulkImportChangesFigures:
-    """For django-import-export resources over ``SOURCES`` with ``use_bulk``: their bulk writes send
-    no post_save, so the import says itself that the figures changed (dropped if it is rolled back)."""
-
-    def after_import(self, dataset, result, **kwargs):
-        super().after_import(dataset, result, **kwargs)
-        changed()

@@ -10,44 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import (
-    Case,
-    CharField,
-    Count,
-    F,
-    FilteredRelation,
-    Max,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, TruncDate
-from django.utils import timezone
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from supervision.models import (
-    FILED_STATUSES,
-    Extension,
-    ExtensionStatus,
-    ProgressReport,
-    ReportingPeriod,
-)
-from supervision.rules import DUE_SOON_DAYS, Light
-from supervision.workspace import must_report
+from supervision import obligations
+from supervision.models import FILED_STATUSES, ProgressReport, ReportingPeriod
+
+# The states of one (assignment, period), defined with the obligation.
+from supervision.obligations import LATE, MISSING, ON_TIME, PENDING, STATES
+from supervision.rules import Light
 from tasklist.models import Assignment, AssignmentRole, Plan, Task, TaskStatus
 
-# The state of one (assignment, period): exactly one of these.
-ON_TIME, LATE, MISSING, PENDING, CLOSED = "on_time", "late", "missing", "pending", "closed"
-STATES = {
-    ON_TIME: _("Submitted on time"),
-    LATE: _("Submitted late"),
-    MISSING: _("Missing (overdue)"),
-    PENDING: _("Not yet due"),
-    CLOSED: _("Task closed"),
-}
 # The states a report row can be in while its task is open (the chart's stacks).
 REPORT_STATES = (ON_TIME, LATE, MISSING, PENDING)
 # The dashboard's columns: name → the states of the rows it counts ("due": every state but "task
@@ -74,62 +47,9 @@ MEASURE_LABELS = {
 
 
 def report_rows(plan: Plan, period: ReportingPeriod, today: dt.date) -> QuerySet[Assignment]:
-    """One row per assignment that must report in ``period``, annotated with its report and ``state``.
-
-    A report counts once it has reached the office (submitted or accepted); it is on time when it
-    arrived on or before the due day in Asia/Shanghai, the due day being the period's or an
-    approved extension's. A closed task owes nothing.
-    """
-    # The report and the extension are joined (LEFT JOIN … ON), not looked up row by row: the
-    # state below reads them several times a row. At most one row joins: a report is unique per
-    # (assignment, period); of several approved extensions, the latest decided is the one joined.
-    approved = Extension.objects.filter(period=period, status=ExtensionStatus.APPROVED).order_by()
-    latest = approved.filter(
-        pk=Subquery(approved.filter(assignment=OuterRef("assignment")).order_by("-decided_at", "-pk").values("pk")[:1])
-    ).values("pk")
-    filed = Q(report_status__in=FILED_STATUSES)
-    # Filed on or before the due day read in Asia/Shanghai; without an extension, that is before the
-    # period's due day ends there: one comparison, no time-zone conversion of every row.
-    zone = timezone.get_default_timezone()
-    ends = timezone.make_aware(dt.datetime.combine(period.due_on + dt.timedelta(days=1), dt.time.min), zone)
-    in_time = Q(due_extension__isnull=True, period_report__submitted_at__lt=ends) | Q(
-        due_extension__isnull=False, submitted_on__lte=F("due_on")
-    )
-    return (
-        Assignment.objects.filter(must_report(), task__section__part__plan=plan)
-        .annotate(
-            period_report=FilteredRelation("reports", condition=Q(reports__period=period)),
-            due_extension=FilteredRelation("extensions", condition=Q(extensions__in=Subquery(latest))),
-        )
-        .annotate(
-            report_status=F("period_report__status"),
-            submitted_on=TruncDate("period_report__submitted_at", tzinfo=zone),
-            due_on=Coalesce("due_extension__new_due_on", Value(period.due_on)),
-        )
-        .annotate(
-            state=Case(
-                When(task__status=TaskStatus.CLOSED, then=Value(CLOSED)),
-                When(filed & in_time, then=Value(ON_TIME)),
-                When(filed, then=Value(LATE)),
-                When(due_on__lt=today, then=Value(MISSING)),
-                default=Value(PENDING),
-                output_field=CharField(),
-            )
-        )
-        .annotate(
-            # 红黄绿灯 of the row, by the rule of supervision/rules.py, in SQL so that it can be filtered.
-            light=Case(
-                When(state=CLOSED, then=Value(Light.CLOSED.value)),
-                When(state=MISSING, then=Value(Light.RED.value)),
-                When(state=LATE, then=Value(Light.YELLOW.value)),
-                When(
-                    state=PENDING, due_on__lte=today + dt.timedelta(days=DUE_SOON_DAYS), then=Value(Light.YELLOW.value)
-                ),
-                default=Value(Light.GREEN.value),
-                output_field=CharField(),
-            )
-        )
-    )
+    """One row per assignment that must report in ``period``, annotated with its report, ``state``
+    and ``light`` by the one definition (supervision/obligations.py)."""
+    return obligations.in_period(Assignment.objects.filter(task__section__part__plan=plan), period, today)
 
 
 def rate(part: int, whole: int) -> float | None:

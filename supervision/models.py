@@ -14,8 +14,8 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.roles import sees_everything
 from agencies.models import Agency
-from portal.roles import sees_everything
 from tasklist.models import Assignment, AssignmentRole, Plan, Task
 
 
@@ -157,6 +157,16 @@ class ProgressReport(models.Model):
         blank=True,
         related_name="+",
     )
+    # 单位负责人: who approved the report for the office, and when (plans with head approval).
+    head_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by the head"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    head_approved_at = models.DateTimeField(_("approved by the head at"), null=True, blank=True)
     return_reason = models.TextField(_("reason for return"), blank=True)
     # Optimistic locking: a save carries the version it was edited from.
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -307,27 +317,12 @@ class LeaderComment(models.Model):
         return self.body[:40]
 
 
-class ClosingStatus(models.TextChoices):
-    PENDING = "pending", _("Awaiting approval")
-    APPROVED = "approved", _("Approved")
-    RETURNED = "returned", _("Returned")
+class DecisionRequest(models.Model):
+    """A request the office decides: who asked and when, who decided and when (docs/architecture.md: one approval
+    mechanism). The decision itself is the subclass's ``status``; its moves are in
+    ``supervision.approvals``. The subclass names the field holding the decision's reason
+    (``decision_note_field``), kept under its historical column name."""
 
-
-class ClosingRequestQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ClosingRequestQuerySet:
-        return self.filter(task__in=Task.objects.visible_to(user))
-
-
-class ClosingRequest(models.Model):
-    """办结申请: the compiling lead (汇总单位, the first listed lead), or a responsible unit where the
-    task has no lead, asks the office to close a task."""
-
-    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="closing_requests")
-    assignment = models.ForeignKey(
-        Assignment, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="closing_requests"
-    )
-    summary = models.TextField(_("closing report"))
-    status = models.CharField(_("status"), max_length=10, choices=ClosingStatus.choices, default=ClosingStatus.PENDING)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -341,8 +336,42 @@ class ClosingRequest(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    decision_note_field: str = ""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def decision_note(self) -> str:
+        """The reason given with the decision (a return or a refusal), or ""."""
+        return getattr(self, self.decision_note_field) if self.decision_note_field else ""
+
+
+class ClosingStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned")
+
+
+class ClosingRequestQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ClosingRequestQuerySet:
+        return self.filter(task__in=Task.objects.visible_to(user))
+
+
+class ClosingRequest(DecisionRequest):
+    """办结申请: the compiling lead (汇总单位, the first listed lead), or a responsible unit where the
+    task has no lead, asks the office to close a task."""
+
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="closing_requests")
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="closing_requests"
+    )
+    summary = models.TextField(_("closing report"))
+    status = models.CharField(_("status"), max_length=10, choices=ClosingStatus.choices, default=ClosingStatus.PENDING)
     return_reason = models.TextField(_("reason for return"), blank=True)
 
+    decision_note_field = "return_reason"
     objects = ClosingRequestQuerySet.as_manager()
 
     class Meta:
@@ -578,7 +607,7 @@ class ExtensionQuerySet(models.QuerySet):
         return self.filter(assignment__agency__in=agencies_of(user))
 
 
-class Extension(models.Model):
+class Extension(DecisionRequest):
     """延期申请: an agency asks, before the due date, to report later in one period."""
 
     assignment = models.ForeignKey(
@@ -592,21 +621,9 @@ class Extension(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
-    )
-    requested_at = models.DateTimeField(_("requested at"))
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     refusal_reason = models.TextField(_("reason for refusal"), blank=True)
 
+    decision_note_field = "refusal_reason"
     objects = ExtensionQuerySet.as_manager()
 
     class Meta:

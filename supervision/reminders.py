@@ -41,9 +41,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.roles import OFFICE_GROUP
 from agencies.models import Agency, Membership, MembershipRole
-from portal.roles import OFFICE_GROUP
-from supervision import rules, urging
+from supervision import obligations, rules, urging
 from supervision.models import (
     FILED_STATUSES,
     Notification,
@@ -53,7 +53,6 @@ from supervision.models import (
     ReminderKind,
     SendState,
 )
-from supervision.workspace import outstanding_reports
 from tasklist.models import TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -88,7 +87,7 @@ class SweepResult:
 def outstanding(today: dt.date):
     """Pairs owed a reminder today: due within REMINDER_DUE_SOON_DAYS or late, by at most
     REMINDER_LOOKBACK_DAYS (older ones are left to the office's overdue list)."""
-    return outstanding_reports(
+    return obligations.outstanding_reports(
         today,
         due_from=today - dt.timedelta(days=settings.REMINDER_LOOKBACK_DAYS),
         due_until=today + dt.timedelta(days=settings.REMINDER_DUE_SOON_DAYS),

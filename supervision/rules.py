@@ -1,4 +1,4 @@
-"""Rules of one object and the time: pure functions, no database (GUIDE §2).
+"""Rules of one object and the time: pure functions, no database (docs/architecture.md).
 
 Dates are local dates in the portal's time zone (Asia/Shanghai); the caller converts.
 """
@@ -9,10 +9,8 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import gettext as _
-
-# Days before the due date from which an outstanding report shows yellow.
-DUE_SOON_DAYS = 3
 
 
 class Light(enum.StrEnum):
@@ -40,10 +38,14 @@ class Light(enum.StrEnum):
 _RANK = {Light.CLOSED: -1, Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
 
 
-def traffic_light(
-    due_on: dt.date, submitted_on: dt.date | None, today: dt.date, soon_days: int = DUE_SOON_DAYS
-) -> Light:
-    """Green: on track or submitted on time; yellow: due within ``soon_days`` or submitted late; red: overdue."""
+def traffic_light(due_on: dt.date, submitted_on: dt.date | None, today: dt.date, soon_days: int | None = None) -> Light:
+    """Green: on track or submitted on time; yellow: due within ``soon_days`` or submitted late; red: overdue.
+
+    ``soon_days`` defaults to ``settings.REMINDER_DUE_SOON_DAYS``, the days of the "due soon" e-mail.
+    This is the reference the SQL of supervision/obligations.py is tested against.
+    """
+    if soon_days is None:
+        soon_days = settings.REMINDER_DUE_SOON_DAYS
     if submitted_on is not None:
         return Light.GREEN if submitted_on <= due_on else Light.YELLOW
     if today > due_on:
@@ -66,7 +68,11 @@ def local_date(moment: dt.datetime, tz: dt.tzinfo) -> dt.date:
 
 
 def light_at(
-    due_on: dt.date, submitted_at: dt.datetime | None, now: dt.datetime, tz: dt.tzinfo, soon_days: int = DUE_SOON_DAYS
+    due_on: dt.date,
+    submitted_at: dt.datetime | None,
+    now: dt.datetime,
+    tz: dt.tzinfo,
+    soon_days: int | None = None,
 ) -> Light:
     """traffic_light for moments: the submission and the present are read as days in ``tz``."""
     submitted_on = local_date(submitted_at, tz) if submitted_at is not None else None

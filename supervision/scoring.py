@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.decorators import overseer_required
-from portal.roles import is_office
+from accounts.decorators import overseer_required
+from accounts.roles import is_office
 from supervision import actions, metrics, rules
 from supervision.dashboard import selected_period
 from supervision.models import ReportingPeriod, ScoringRule

@@ -1,4 +1,4 @@
-"""Celery tasks: thin wrappers around supervision's actions (GUIDE §2)."""
+"""Celery tasks: thin wrappers around supervision's actions (docs/architecture.md)."""
 
 from __future__ import annotations
 

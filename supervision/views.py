@@ -24,11 +24,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import office_required
+from accounts.roles import is_office
 from agencies.models import Agency, MembershipRole
-from portal.decorators import office_required
-from portal.pagination import paginate
-from portal.roles import is_office
-from supervision import actions, rules
+from core.pagination import paginate
+from supervision import actions, approvals, obligations, rules
 from supervision.forms import ClosingForm, CommentForm, CycleForm, ExtensionForm, ReportForm
 from supervision.models import (
     FILED_STATUSES,
@@ -50,8 +50,6 @@ from supervision.models import (
 from supervision.workspace import (
     WorkspaceFilter,
     grouped,
-    light_of,
-    outstanding_reports,
     unacknowledged,
     with_current_report,
     workspace_rows,
@@ -81,7 +79,6 @@ def workspace(request):
         rows = filterset.qs
     page = paginate(request, rows)
     for row in page:
-        row.light = light_of(row, today)
         row.past_deadline = rules.days_past_deadline(row.task.due_on, today, row.task.status == TaskStatus.CLOSED)
     head_of = [pk for pk, role in actions.memberships(request.user).items() if role == MembershipRole.HEAD]
     awaiting_head = (
@@ -144,7 +141,6 @@ def task_detail(request, pk: int):
     readable = set(Assignment.objects.reports_visible_to(request.user).filter(task=task).values_list("pk", flat=True))
     mine = set(Assignment.objects.held_by(request.user).filter(task=task).values_list("pk", flat=True))
     for row in assignments:
-        row.light = light_of(row, today)
         row.readable = row.pk in readable
         row.mine = row.pk in mine
     reports = (
@@ -154,7 +150,9 @@ def task_detail(request, pk: int):
         .order_by("-period__starts_on", "assignment__order")
     )
     closing_assignment = actions.closing_assignment(request.user, task) if task.status == TaskStatus.OPEN else None
-    closing_requests = task.closing_requests.select_related("assignment__agency", "requested_by", "decided_by")
+    closing_requests = list(task.closing_requests.select_related("assignment__agency", "requested_by", "decided_by"))
+    for closing in closing_requests:
+        closing.moves = approvals.available_transitions(request.user, closing)
     trail = (
         AuditEvent.objects.visible_to(request.user)
         .filter(task=task)
@@ -216,20 +214,35 @@ def apply_to_close(request, pk: int):
     return redirect("supervision:task", pk=task.pk)
 
 
-@require_POST
-@office_required
-def decide_closing(request, pk: int):
-    closing = get_object_or_404(ClosingRequest.objects.visible_to(request.user), pk=pk)
+def _decide(request, obj, fallback: str):
+    """Make the posted decision on ``obj`` through the one approval mechanism. Every refusal,
+    a decision the table does not know (a forged ``decision=maybe``) included, is a message and
+    changes nothing."""
     try:
-        if request.POST.get("decision") == "approve":
-            actions.approve_closing(closing, request.user)
-            messages.success(request, _("Task closed (办结)."))
-        else:
-            actions.return_closing(closing, request.user, request.POST.get("reason", ""))
-            messages.success(request, _("Application returned to the agency."))
+        move = approvals.move_for(obj, request.POST.get("decision"))
+        approvals.decide(obj, request.user, move.decision, reason=request.POST.get("reason", ""))
     except actions.ActionError as error:
         messages.error(request, str(error))
-    return redirect(_back(request, reverse("supervision:task", args=[closing.task_id])))
+    else:
+        messages.success(request, str(move.done))
+    return redirect(_back(request, fallback))
+
+
+# What the office decides at /closing/<pk>/decide/ and /extensions/<pk>/decide/: the model, and
+# the page to go back to when the form names none.
+DECIDED_BY_THE_OFFICE = {
+    "closing": (ClosingRequest, lambda closing: reverse("supervision:task", args=[closing.task_id])),
+    "extension": (Extension, lambda extension: reverse("supervision:extension_queue")),
+}
+
+
+@require_POST
+@office_required
+def decide(request, kind: str, pk: int):
+    """The office approves or returns an application to close, approves or refuses an extension."""
+    model, fallback = DECIDED_BY_THE_OFFICE[kind]
+    obj = get_object_or_404(model.objects.visible_to(request.user), pk=pk)
+    return _decide(request, obj, fallback(obj))
 
 
 # ---------------------------------------------------------------------------
@@ -389,10 +402,11 @@ def report(request, assignment_pk: int, period_pk: int):
     else:
         form = None
 
-    due_on = actions.effective_due(assignment, period)
+    due_on = obligations.effective_due(assignment, period)
     shown_status = report.status if report is not None else _status_seen_from_outside(assignment, period)
     context = {
         "shown_status": shown_status,
+        "shown_returned": shown_status == ReportStatus.RETURNED,
         "assignment": assignment,
         "period": period,
         "task": task,
@@ -404,7 +418,7 @@ def report(request, assignment_pk: int, period_pk: int):
         "attachments": report.attachments.select_related("uploaded_by") if report else [],
         "figures": [(t, (report.figures or {}).get(str(t.pk))) for t in targets] if report else [],
         "is_office": is_office(request.user),
-        "is_head": actions.is_head_of(request.user, assignment.agency_id),
+        "moves": approvals.available_transitions(request.user, report) if report is not None else {},
         "periods": ReportingPeriod.objects.filter(plan=period.plan_id, starts_on__lte=timezone.localdate()).order_by(
             "-starts_on"
         ),
@@ -428,26 +442,7 @@ def report(request, assignment_pk: int, period_pk: int):
 def review_report(request, pk: int):
     """Office: accept or return; agency head: approve or return before the office sees it."""
     report = get_object_or_404(ProgressReport.objects.visible_to(request.user).select_related("assignment"), pk=pk)
-    decision = request.POST.get("decision")
-    reason = request.POST.get("reason", "")
-    handlers = {
-        "accept": (actions.accept_report, _("Report accepted.")),
-        "return": (actions.return_report, _("Report returned to the agency.")),
-        "head_approve": (actions.approve_as_head, _("Approved; the report goes to the supervising office.")),
-        "head_return": (actions.return_as_head, _("Report returned to the author.")),
-    }
-    if decision not in handlers:
-        messages.error(request, _("Choose accept or return."))
-        return redirect(report)
-    action, done = handlers[decision]
-    args = (reason,) if decision.endswith("return") else ()
-    try:
-        action(report, request.user, *args)
-    except actions.ActionError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, done)
-    return redirect(_back(request, report.get_absolute_url()))
+    return _decide(request, report, report.get_absolute_url())
 
 
 @login_required
@@ -525,6 +520,8 @@ def review_queue(request):
                 )
         return redirect(f"{request.path}?{request.GET.urlencode()}")
     page = paginate(request, filterset.qs)
+    for report in page.object_list:
+        report.moves = approvals.available_transitions(request.user, report)
     return render(
         request, "supervision/review_queue.html", {"filter": filterset, "page": page, "reports": page.object_list}
     )
@@ -659,23 +656,9 @@ def extension_queue(request):
         .order_by("requested_at", "pk")
     )
     page = paginate(request, pending)
+    for extension in page.object_list:
+        extension.moves = approvals.available_transitions(request.user, extension)
     return render(request, "supervision/extension_queue.html", {"page": page, "pending": page.object_list})
-
-
-@require_POST
-@office_required
-def decide_extension(request, pk: int):
-    extension = get_object_or_404(Extension.objects.visible_to(request.user), pk=pk)
-    try:
-        if request.POST.get("decision") == "approve":
-            actions.approve_extension(extension, request.user)
-            messages.success(request, _("Extension approved."))
-        else:
-            actions.refuse_extension(extension, request.user, request.POST.get("reason", ""))
-            messages.success(request, _("Extension refused."))
-    except actions.ActionError as error:
-        messages.error(request, str(error))
-    return redirect(_back(request, reverse("supervision:extension_queue")))
 
 
 class OverdueFilter(django_filters.FilterSet):
@@ -694,7 +677,7 @@ def overdue_rows(request, today: dt.date):
     """The overdue list's rows, narrowed by the URL's filters, in the list's order; (filterset, rows).
     The page and its export (supervision/exports.py) both read them from here."""
     rows = (
-        outstanding_reports(today)
+        obligations.outstanding_reports(today)
         .filter(due_on__lt=today)
         .select_related("agency", "task__section__part__plan")
         # pk and period last: a page boundary must fall in the same place on every request.

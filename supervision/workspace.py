@@ -10,77 +10,22 @@ import datetime as dt
 from dataclasses import dataclass
 
 import django_filters
-from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from supervision.models import (
-    FILED_STATUSES,
-    Acknowledgement,
-    Extension,
-    ExtensionStatus,
-    ProgressReport,
-    ReportingCycle,
-    ReportingPeriod,
-    ReportStatus,
-)
-from supervision.rules import Light, traffic_light
+from supervision import obligations
+from supervision.models import Acknowledgement, ReportStatus
 from tasklist.models import Assignment, AssignmentRole, Plan, TaskStatus
 
 NOT_STARTED = "none"
 
 
-def must_report() -> Q:
-    """Who owes a report: lead units (every one, where a task names several) and responsible units
-    always; cooperating units where the plan's reporting cycle says so. The one definition, for the
-    workspace, reminders and dashboards."""
-    cooperating_too = ReportingCycle.objects.filter(
-        plan=OuterRef("task__section__part__plan"), cooperating_must_report=True
-    )
-    return Q(role__in=[AssignmentRole.LEAD, AssignmentRole.RESPONSIBLE]) | (
-        Q(role=AssignmentRole.COOPERATING) & Exists(cooperating_too)
-    )
-
-
 def with_current_report(assignments: QuerySet[Assignment], today: dt.date) -> QuerySet[Assignment]:
-    """Annotate each assignment with its plan's current period and its report in that period."""
-    current = ReportingPeriod.objects.filter(plan=OuterRef("task__section__part__plan"), starts_on__lte=today).order_by(
-        "-starts_on"
+    """Each assignment in its plan's current period, with its report, due date, state and light
+    (supervision/obligations.py), and whether it was acknowledged."""
+    return obligations.in_current_period(assignments, today).annotate(
+        acknowledged=Exists(Acknowledgement.objects.filter(assignment=OuterRef("pk")))
     )
-    report = ProgressReport.objects.filter(assignment=OuterRef("pk"), period=OuterRef("period_id"))
-    extended = Extension.objects.filter(
-        assignment=OuterRef("pk"), period=OuterRef("period_id"), status=ExtensionStatus.APPROVED
-    ).order_by("-decided_at", "-pk")
-    return assignments.annotate(
-        period_id=Subquery(current.values("pk")[:1]),
-        period_label=Subquery(current.values("label")[:1]),
-        # The due date that counts: the period's, or an approved extension's for this assignment.
-        period_due_on=Coalesce(Subquery(extended.values("new_due_on")[:1]), Subquery(current.values("due_on")[:1])),
-        report_status=Subquery(report.values("status")[:1]),
-        report_submitted_at=Subquery(report.values("submitted_at")[:1]),
-        acknowledged=Exists(Acknowledgement.objects.filter(assignment=OuterRef("pk"))),
-        must_report=Case(When(must_report(), then=Value(True)), default=Value(False), output_field=BooleanField()),
-    )
-
-
-def outstanding() -> Q:
-    """No report has reached the office for the current period (the annotation is NULL with no report)."""
-    return Q(report_status__isnull=True) | ~Q(report_status__in=FILED_STATUSES)
-
-
-def overdue(today: dt.date) -> Q:
-    return Q(must_report=True, task__status=TaskStatus.OPEN, period_due_on__lt=today) & outstanding()
-
-
-def light_of(row: Assignment, today: dt.date) -> Light | None:
-    if row.task.status == TaskStatus.CLOSED:
-        return Light.CLOSED
-    filed = row.report_status in FILED_STATUSES
-    if row.period_due_on is None or not (row.must_report or filed):
-        return None  # nothing due: a cooperating unit the plan does not ask to report
-    submitted_on = timezone.localdate(row.report_submitted_at) if filed and row.report_submitted_at else None
-    return traffic_light(row.period_due_on, submitted_on, today)
 
 
 REPORT_STATE_CHOICES = [(NOT_STARTED, _("Not started")), *ReportStatus.choices]
@@ -112,7 +57,7 @@ class WorkspaceFilter(django_filters.FilterSet):
         return queryset.filter(report_status=value)
 
     def filter_overdue(self, queryset, name, value):
-        return queryset.filter(overdue(self.today)) if value else queryset
+        return queryset.filter(obligations.overdue(self.today)) if value else queryset
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
@@ -169,36 +114,3 @@ def workspace_rows(user, today: dt.date) -> QuerySet[Assignment]:
 def unacknowledged() -> QuerySet[Assignment]:
     """Assignments on open tasks nobody at the agency has acknowledged yet."""
     return Assignment.objects.filter(acknowledgement__isnull=True, task__status=TaskStatus.OPEN)
-
-
-def outstanding_reports(today: dt.date, *, due_from: dt.date | None = None, due_until: dt.date | None = None):
-    """Assignments × started periods whose report must be filed and has not reached the office,
-    annotated with ``period_id`` and the effective ``due_on`` (an approved extension counts).
-
-    Lead and responsible units always report; cooperating units where the plan's cycle says so.
-    ``due_from`` / ``due_until`` bound the period's own due date (an extension only moves it later).
-    """
-    plan = "task__section__part__plan"
-    latest_extension = Extension.objects.filter(
-        assignment=OuterRef("pk"), period=OuterRef("period_id"), status=ExtensionStatus.APPROVED
-    ).order_by("-decided_at", "-pk")
-    filed = ProgressReport.objects.filter(
-        assignment=OuterRef("pk"), period=OuterRef("period_id"), status__in=FILED_STATUSES
-    )
-    window = Q(period_starts_on__lte=today)
-    if due_from is not None:
-        window &= Q(period_due_on__gte=due_from)
-    if due_until is not None:
-        window &= Q(period_due_on__lte=due_until)
-    return (
-        Assignment.objects.filter(must_report(), task__status=TaskStatus.OPEN)
-        .annotate(
-            period_id=F(f"{plan}__periods__pk"),
-            period_starts_on=F(f"{plan}__periods__starts_on"),
-            period_due_on=F(f"{plan}__periods__due_on"),
-            period_label=F(f"{plan}__periods__label"),
-        )
-        .filter(window)
-        .annotate(due_on=Coalesce(Subquery(latest_extension.values("new_due_on")[:1]), F("period_due_on")))
-        .exclude(Exists(filed))
-    )

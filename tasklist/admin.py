@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_policy import ReadOnlyHistoryAdmin
 from agencies.models import Agency
-from portal.admin_policy import PortalImportExportMixin, ReadOnlyHistoryAdmin
-from supervision.models import TaskTarget
+from importers.admin_formats import PortalImportExportMixin
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task
 from tasklist.resources import TaskResource
 
@@ -89,14 +89,6 @@ class ResponsibleAgencyFilter(_AgencyInRoleFilter):
     role = AssignmentRole.RESPONSIBLE
 
 
-class TaskTargetInline(admin.TabularInline):
-    """Quantitative targets, which the agencies report figures against."""
-
-    model = TaskTarget
-    extra = 0
-    fields = ["order", "label", "target", "unit"]
-
-
 @admin.register(Task)
 class TaskAdmin(PortalImportExportMixin, ReadOnlyHistoryAdmin):
     resource_classes = [TaskResource]
@@ -111,7 +103,8 @@ class TaskAdmin(PortalImportExportMixin, ReadOnlyHistoryAdmin):
     ]
     search_fields = ["content", "assignments__agency__name", "assignments__printed_name"]
     list_select_related = ["section__part__plan"]
-    inlines = [AssignmentInline, TaskTargetInline]
+    # supervision/admin.py adds the quantitative targets' inline: tasklist does not import supervision.
+    inlines = [AssignmentInline]
     # A task is closed, suspended and reopened by the portal's actions, which audit and notify.
     readonly_fields = ["status"]
 

@@ -10,9 +10,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.roles import sees_everything
 from agencies.models import Agency
-from importers.numerals import part_label, section_label
-from portal.roles import sees_everything
+from core.numerals import part_label, section_label
 from tasklist.headings import heading, printed_label
 
 # A task's content as printed: real ones run to a few hundred characters. The importer reports a

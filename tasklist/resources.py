@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
-from supervision.figure_cache import BulkImportChangesFigures
+from core.signals import BulkImportSendsDataChanged
 from tasklist.models import Section, Task
 
 
@@ -42,7 +42,7 @@ class SectionWidget(widgets.ForeignKeyWidget):
         return value.number if value else ""
 
 
-class TaskResource(BulkImportChangesFigures, resources.ModelResource):
+class TaskResource(BulkImportSendsDataChanged, resources.ModelResource):
     plan = fields.Field(attribute="section__part__plan__doc_number", column_name="方案文号", readonly=True)
     part = fields.Field(attribute="section__part__number", column_name="部分", readonly=True)
     section = fields.Field(attribute="section", column_name="节", widget=SectionWidget())

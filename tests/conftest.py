@@ -15,8 +15,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from accounts.roles import LEADER_GROUP, OFFICE_GROUP
 from agencies.models import Agency, Membership, MembershipRole
-from portal.roles import LEADER_GROUP, OFFICE_GROUP
 
 ROOT = Path(settings.BASE_DIR)
 SEEDS = ROOT / "fixtures" / "seeds"

@@ -147,8 +147,8 @@ def test_the_admin_shows_the_office_no_agencys_draft(client, seeded, django_user
     """Reports and the trail are scoped in the admin as in the portal."""
     from django.contrib.auth.models import Group
 
+    from accounts.roles import OFFICE_GROUP
     from agencies.models import Membership
-    from portal.roles import OFFICE_GROUP
     from supervision import actions
     from supervision.models import ProgressReport, ReportingPeriod
     from tasklist.models import Assignment
@@ -170,5 +170,15 @@ def test_the_admin_shows_the_office_no_agencys_draft(client, seeded, django_user
     assert listing.status_code == 200 and ProgressReport.objects.count() == 1
     assert listing.context["cl"].result_count == 0
     trail = client.get(reverse("admin:supervision_auditevent_changelist"))
-    # The clerk's own login is in the trail (portal/auth_audit.py); the liaison's draft is not.
+    # The clerk's own login is in the trail (accounts/auth_audit.py); the liaison's draft is not.
     assert [event.action for event in trail.context["cl"].result_list] == ["auth.login"]
+
+
+def test_the_task_page_edits_its_quantitative_targets(client, superuser):
+    """tasklist cannot import supervision (tests/test_layers.py): supervision/admin.py adds the
+    targets' inline to the task's admin page, which must still show it."""
+    client.force_login(superuser)
+    task = Task.objects.filter(section__part__plan__doc_number=SUQIAN).first()
+    page = client.get(reverse("admin:tasklist_task_change", args=[task.pk])).content.decode()
+    assert 'name="targets-TOTAL_FORMS"' in page
+    assert 'name="assignments-TOTAL_FORMS"' in page

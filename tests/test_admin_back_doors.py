@@ -15,12 +15,12 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.urls import NoReverseMatch, reverse
 
+from accounts.roles import OFFICE_GROUP
 from agencies.models import Agency, Membership, MembershipRole
-from portal.roles import OFFICE_GROUP
 from supervision import actions
-from supervision.models import ProgressReport, ReportingCycle, ReportStatus
+from supervision.models import ProgressReport, ReportingCycle, ReportingPeriod, ReportStatus
 from tasklist.models import Task, TaskStatus
-from tests.conftest import SUQIAN
+from tests.conftest import SUQIAN, admin_task_form, last_month
 from tests.test_admin import RECORDS
 
 pytestmark = pytest.mark.django_db
@@ -150,6 +150,36 @@ def test_the_task_status_is_not_editable_in_the_admin(client, clerk, seeded):
     task = Task.objects.filter(section__part__plan__doc_number=SUQIAN).first()
     form = client.get(_admin_url(Task, "change", task.pk)).context["adminform"].form
     assert "status" not in form.fields
+
+
+@pytest.mark.parametrize("who", ["clerk", "root"])
+def test_posting_a_status_to_the_task_admin_closes_nothing(request, who, seeded):
+    """Even a hand-made POST with status=closed saves the other fields and leaves the task open."""
+    client = request.getfixturevalue("client")
+    client.force_login(request.getfixturevalue(who))
+    task = Task.objects.filter(section__part__plan__doc_number=SUQIAN).first()
+    data = {**admin_task_form(task), "status": TaskStatus.CLOSED, "deadline_text": "2026年底前"}
+    response = client.post(_admin_url(Task, "change", task.pk), data)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    task.refresh_from_db()
+    assert (task.status, task.deadline_text) == (TaskStatus.OPEN, "2026年底前")
+    assert not task.closing_requests.exists()
+
+
+@pytest.mark.parametrize("who", ["clerk", "root"])
+def test_a_period_with_reports_cannot_be_deleted_in_the_admin(request, who, filed, draft, period):
+    """Deleting a period would take its reports (drafts too) with it: refused on the delete page
+    and by the bulk action; a period without reports still goes (the refusal has that cause)."""
+    client = request.getfixturevalue("client")
+    client.force_login(request.getfixturevalue(who))
+    client.post(_admin_url(ReportingPeriod, "delete", period.pk), {"post": "yes"})
+    bulk = {"action": "delete_selected", "_selected_action": [period.pk], "post": "yes"}
+    client.post(_admin_url(ReportingPeriod, "changelist"), bulk)
+    assert ReportingPeriod.objects.filter(pk=period.pk).exists()
+    assert ProgressReport.objects.filter(period=period).count() == 2
+    empty = last_month(period.plan, due_days_ago=20, label="空")
+    client.post(_admin_url(ReportingPeriod, "delete", empty.pk), {"post": "yes"})
+    assert not ReportingPeriod.objects.filter(pk=empty.pk).exists()
 
 
 # ---------------------------------------------------------------------------

@@ -18,11 +18,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import LEADER_GROUP
 from agencies.models import AgencyKind, Membership
 from portal.api.models import ApiToken
 from portal.api.pagination import PagePagination
 from portal.api.tokens import issue_token
-from portal.roles import LEADER_GROUP
 from supervision import actions, metrics
 from supervision.filters import ReportRowFilter
 from supervision.models import AuditEvent, ProgressReport, ReportingPeriod, ReportStatus

@@ -68,7 +68,7 @@ def test_two_applications_to_close_at_once_give_one(postgres, bob, bob_colleague
 def test_accept_and_return_at_once_give_one_decision(postgres, alice, bob, lead_assignment, period, django_user_model):
     from django.contrib.auth.models import Group
 
-    from portal.roles import OFFICE_GROUP
+    from accounts.roles import OFFICE_GROUP
 
     second_clerk = django_user_model.objects.create_user("olga")
     second_clerk.groups.add(Group.objects.get(name=OFFICE_GROUP))
@@ -83,3 +83,53 @@ def test_accept_and_return_at_once_give_one_decision(postgres, alice, bob, lead_
     stored = ProgressReport.objects.get()
     assert stored.status in (ReportStatus.ACCEPTED, ReportStatus.RETURNED)
     assert AuditEvent.objects.filter(action__in=["report.accept", "report.return"]).count() == 1
+
+
+@pytest.fixture
+def second_clerk(django_user_model, alice):
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import OFFICE_GROUP
+
+    user = django_user_model.objects.create_user("oscar")
+    user.groups.add(Group.objects.get(name=OFFICE_GROUP))
+    return user
+
+
+def test_approve_and_return_of_one_closing_at_once_give_one_decision(
+    postgres, alice, second_clerk, bob, lead_assignment
+):
+    from supervision.models import ClosingStatus
+    from tasklist.models import TaskStatus
+
+    closing = actions.apply_to_close(lead_assignment.task, bob, "已全部完成")
+    outcomes = race(
+        lambda: actions.approve_closing(closing, alice),
+        lambda: actions.return_closing(closing, second_clerk, "证据不足"),
+    )
+    assert sum(isinstance(o, actions.ActionError) for o in outcomes) == 1, outcomes
+    stored = ClosingRequest.objects.get()
+    assert stored.status in (ClosingStatus.APPROVED, ClosingStatus.RETURNED)
+    assert stored.decided_by in (alice, second_clerk)
+    assert (stored.task.status == TaskStatus.CLOSED) == (stored.status == ClosingStatus.APPROVED)
+    assert AuditEvent.objects.filter(action__in=["closing.approve", "closing.return"]).count() == 1
+
+
+def test_two_tabs_deciding_one_extension_at_once_give_one_decision(
+    postgres, alice, second_clerk, bob, lead_assignment, period
+):
+    import datetime as dt
+
+    from supervision.models import Extension, ExtensionStatus
+
+    extension = actions.request_extension(
+        assignment=lead_assignment, period=period, user=bob, reason="数据未出",
+        new_due_on=period.due_on + dt.timedelta(days=5),
+    )  # fmt: skip
+    outcomes = race(
+        lambda: actions.approve_extension(extension, alice),
+        lambda: actions.refuse_extension(extension, second_clerk, "理由不足"),
+    )
+    assert sum(isinstance(o, actions.ActionError) for o in outcomes) == 1, outcomes
+    assert Extension.objects.get().status in (ExtensionStatus.APPROVED, ExtensionStatus.REFUSED)
+    assert AuditEvent.objects.filter(action__in=["extension.approve", "extension.refuse"]).count() == 1

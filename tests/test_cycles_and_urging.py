@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from supervision import actions
+from supervision import actions, obligations
 from supervision.models import (
     AuditEvent,
     Extension,
@@ -106,14 +106,14 @@ def test_extension_asked_before_the_due_date_and_approved(bob, alice, lead_assig
     assert list(queue.context["pending"]) == [extension]
     office.post(reverse("supervision:decide_extension", args=[extension.pk]), {"decision": "approve"})
     assert Extension.objects.get().status == ExtensionStatus.APPROVED
-    assert actions.effective_due(lead_assignment, period) == new_date
+    assert obligations.effective_due(lead_assignment, period) == new_date
     page = staff.get(reverse("supervision:report", args=[lead_assignment.pk, period.pk]))
     assert new_date.isoformat() in page.content.decode()
     # Only this assignment: the agency's other tasks keep the period's date.
     other = Assignment.objects.filter(agency=lead_assignment.agency, task__section__part__plan=period.plan).exclude(
         pk=lead_assignment.pk
     )[0]
-    assert actions.effective_due(other, period) == period.due_on
+    assert obligations.effective_due(other, period) == period.due_on
 
 
 def test_extension_after_the_due_date_is_refused_with_a_message(bob, lead_assignment, suqian):
@@ -158,7 +158,7 @@ def test_refusal_needs_a_reason(bob, alice, lead_assignment, period):
     )
     refused = Extension.objects.get()
     assert (refused.status, refused.refusal_reason) == (ExtensionStatus.REFUSED, "理由不充分")
-    assert actions.effective_due(lead_assignment, period) == period.due_on
+    assert obligations.effective_due(lead_assignment, period) == period.due_on
 
 
 # --- the overdue list and urging ---------------------------------------------------------------

@@ -25,8 +25,9 @@ from importers.layout import header_key
 from importers.loader import apply_draft
 from importers.pipeline import draft_from_bytes
 from supervision.models import ProgressReport, ReportingPeriod, ReportStatus
+from supervision.rules import traffic_light
 from tasklist.export import plan_as_dict
-from tasklist.exporters.cells import FORMULA_PREFIXES, Light, traffic_light
+from tasklist.exporters.cells import FORMULA_PREFIXES, Light
 from tasklist.exporters.xlsx import FIRST_BODY_ROW, HEADER_ROW, document_date, export_plan_xlsx
 from tasklist.models import Assignment, Plan, Task, TaskStatus
 from tests.builders.layouts import outline

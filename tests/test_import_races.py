@@ -9,9 +9,9 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
+from accounts.roles import OFFICE_GROUP
 from importers import actions
 from importers.models import ImportSession, ImportStatus
-from portal.roles import OFFICE_GROUP
 from tasklist.models import Plan, Task
 from tests.conftest import SUQIAN, SUQIAN_FILE
 from tests.threads import race

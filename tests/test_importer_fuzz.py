@@ -55,6 +55,7 @@ from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
 from agencies.models import Agency, AgencyAlias
+from core.numerals import to_chinese
 from importers.draft import DraftError, PlanDraft
 from importers.layout import (
     GROUPING,
@@ -66,7 +67,6 @@ from importers.layout import (
     header_columns,
 )
 from importers.models import ImportSession, ImportStatus
-from importers.numerals import to_chinese
 from importers.pipeline import draft_from_bytes
 from importers.readers import safety
 from supervision.models import AuditEvent
@@ -251,7 +251,6 @@ def _task_line(task_id: int, task) -> TaskLine:
         lead=names("lead"),
         cooperating=names("cooperating"),
         responsible=names("responsible"),
-        reporting=(),
     )
 
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
+from core.numerals import parse_chinese, to_chinese
 from importers.draft import DraftError
 from importers.layout import parse_units, split_names
-from importers.numerals import parse_chinese, to_chinese
 from importers.pipeline import draft_from_bytes, draft_from_path
 from tests.conftest import JILIN_FILE, SUQIAN_FILE
 

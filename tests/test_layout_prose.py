@@ -13,9 +13,9 @@ from django.utils import translation
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from core.numerals import to_chinese
 from importers import layout, prose
 from importers.draft import DraftError, PlanDraft, PlanMeta
-from importers.numerals import to_chinese
 from importers.pipeline import draft_from_bytes
 from importers.readers.base import Cell, Row
 from tests.builders import files as f

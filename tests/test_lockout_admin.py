@@ -12,8 +12,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.lockout import Lockout, current_lockouts
-from portal.roles import OFFICE_GROUP
+from accounts.lockout import Lockout, current_lockouts
+from accounts.roles import OFFICE_GROUP
 from supervision.models import AuditEvent
 from tests.test_login_security import english_client, lock, log_in, logged_in
 

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.lockout import client_ip
+from accounts.lockout import client_ip
 from supervision.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

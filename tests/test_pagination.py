@@ -24,7 +24,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.pagination import PAGE_SIZE
+from core.pagination import PAGE_SIZE
 from supervision.models import (
     AuditEvent,
     ClosingRequest,

@@ -36,10 +36,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.html import escape
 
+from accounts.roles import LEADER_GROUP, OFFICE_GROUP
 from agencies.models import Membership, MembershipRole
 from importers import actions as import_actions
 from importers.models import ImportSession, ImportStatus
-from portal.roles import LEADER_GROUP, OFFICE_GROUP
 from supervision import actions
 from supervision.models import (
     Acknowledgement,

@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.roles import OFFICE_GROUP
 from agencies.models import Agency, Membership, MembershipRole
-from portal.roles import OFFICE_GROUP
 from supervision import reminders
 from supervision.models import ProgressReport, Reminder, ReportingPeriod, ReportStatus
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task

@@ -14,7 +14,7 @@ from importers.draft import PartDraft, PlanDraft, PlanMeta, SectionDraft, TaskDr
 from importers.loader import apply_draft
 from supervision import actions, metrics
 from supervision.models import ClosingRequest, ClosingStatus, ProgressReport
-from supervision.workspace import outstanding_reports
+from supervision.obligations import outstanding_reports
 from tasklist.exporters.cells import load_outline, load_progress
 from tasklist.models import Assignment, AssignmentRole, Task
 from tests.conftest import admin_task_form

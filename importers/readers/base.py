@@ -32,3 +32,11 @@ class Row:
 
     def texts(self) -> list[str]:
         return [cell.text for cell in self.cells]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One table of a file: a worksheet, a Word table, or the whole of a text file."""
+
+    name: str
+    rows: list[Row]

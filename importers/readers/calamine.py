@@ -25,8 +25,7 @@ from lxml import etree
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, PasswordError, SheetTypeEnum
 
 from importers.readers import safety
-from importers.readers.base import Cell, Row, clean_text
-from importers.readers.sniff import Sheet
+from importers.readers.base import Cell, Row, Sheet, clean_text
 
 Merge = tuple[int, int, int, int]  # first row, first column, last row, last column; 0-based, inclusive
 

@@ -33,8 +33,7 @@ from docx.oxml.parser import parse_xml
 from lxml import etree
 
 from importers.readers import safety
-from importers.readers.base import Cell, Row, clean_text
-from importers.readers.sniff import Sheet
+from importers.readers.base import Cell, Row, Sheet, clean_text
 
 DOCUMENT = "word/document.xml"
 TABLE_SHEET_NAME = "表格{number}"

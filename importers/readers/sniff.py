@@ -15,24 +15,15 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from importers.draft import DraftError
 from importers.readers import safety
-from importers.readers.base import Row
+from importers.readers.base import Sheet
 from importers.readers.text import TEXT_SHEET_NAME, read_text
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """One table of a file: a worksheet, a Word table, or the whole of a text file."""
-
-    name: str
-    rows: list[Row]
 
 
 DOCX, XLSX, XLS, ODS, TEXT = "docx", "xlsx", "xls", "ods", "text"
@@ -151,8 +142,8 @@ def read_plain_text(data: bytes) -> list[Sheet]:
 
 
 def _reader(kind: str) -> Callable[[bytes], list[Sheet]]:
-    # Imported here, not at the top: the readers import Sheet from this module, and a text
-    # upload should not pay for loading the spreadsheet libraries.
+    # Imported here, not at the top: a text upload should not pay for loading the spreadsheet
+    # libraries. (The readers import Sheet from base, not from here: no cycle.)
     if kind == DOCX:
         from importers.readers.docx import read_docx
 

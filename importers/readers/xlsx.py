@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 
 from importers.draft import DraftError, Problem, ProblemList, SourceRef
 from importers.readers import safety
+from importers.readers.base import Sheet
 from importers.readers.calamine import read_workbook
-from importers.readers.sniff import Sheet
 
 WORKBOOK = "xl/workbook.xml"
 WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"

@@ -3,11 +3,11 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import IsAuthenticated
 
-from portal.roles import sees_everything
+from accounts.roles import sees_everything
 
 
 class SeesEverything(IsAuthenticated):
-    """The dashboards' rule (portal.decorators.overseer_required): the office and leaders; anyone
+    """The dashboards' rule (accounts.decorators.overseer_required): the office and leaders; anyone
     else logged in gets 403 before any lookup, so the answer says nothing about the id."""
 
     message = _("Dashboard figures are for the supervising office and leaders.")

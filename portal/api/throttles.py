@@ -9,7 +9,7 @@ from __future__ import annotations
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
-from portal.lockout import client_ip
+from accounts.lockout import client_ip
 
 
 class _PortalRate:
@@ -20,7 +20,7 @@ class _PortalRate:
 
     def get_ident(self, request) -> str:
         # The login lockout's address: REMOTE_ADDR, or X-Forwarded-For's entry written by the
-        # outermost of TRUSTED_PROXY_COUNT proxies (portal/lockout.py), never one the client wrote.
+        # outermost of TRUSTED_PROXY_COUNT proxies (accounts/lockout.py), never one the client wrote.
         return client_ip(request) or ""
 
 

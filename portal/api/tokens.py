@@ -3,7 +3,7 @@
 
 A key is 40 random hex digits, printed once; the database keeps its SHA-256 digest, the lookup
 hashes the key it is given. A token expires API_TOKEN_DAYS after it was made. Every change is in
-the audit trail (portal/auth_audit.py), never with the key.
+the audit trail (accounts/auth_audit.py), never with the key.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from accounts.auth_audit import API_TOKEN_CREATE, API_TOKEN_REVOKE, API_TOKEN_ROTATE, record
 from portal.api.models import ApiToken
-from portal.auth_audit import API_TOKEN_CREATE, API_TOKEN_REVOKE, API_TOKEN_ROTATE, record
 
 KEY_BYTES = 20  # 40 hex digits, 160 bits
 

@@ -36,7 +36,7 @@ AUDIT_LABELS = {
     "extension.refuse": gettext_lazy("Refused the extension"),
     "cycle.set": gettext_lazy("Set the reporting cycle"),
     "scoring.set": gettext_lazy("Set the scoring rule"),
-    # logins (portal/auth_audit.py)
+    # logins (accounts/auth_audit.py)
     "auth.login": gettext_lazy("Logged in"),
     "auth.login_failed": gettext_lazy("Failed login"),
     "auth.locked_out": gettext_lazy("Login locked after repeated failures"),

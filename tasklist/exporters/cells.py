@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, F, OuterRef
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from importers.numerals import part_label, section_label
-from portal.roles import sees_everything
+from accounts.roles import sees_everything
+from core.numerals import part_label, section_label
+from supervision import obligations
 from supervision.models import FILED_STATUSES, ProgressReport, ReportingPeriod, ReportStatus
-from supervision.rules import Light, traffic_light, worst
+from supervision.rules import Light, worst
 from tasklist.headings import heading, is_printed, printed_label
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task, TaskStatus
 
@@ -132,8 +132,6 @@ class TaskLine:
     lead: tuple[str, ...]
     cooperating: tuple[str, ...]
     responsible: tuple[str, ...]
-    # Assignments whose reports count for the traffic light: the lead and the responsible units.
-    reporting: tuple[int, ...]
 
     @property
     def printed_content(self) -> str:
@@ -181,16 +179,13 @@ def load_outline(plan: Plan, user: AbstractBaseUser | AnonymousUser | None = Non
     user who does not see everything, only the tasks they see are kept.
     """
     units: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    reporting: dict[int, list[int]] = defaultdict(list)
     assignments = (
         Assignment.objects.filter(task__section__part__plan=plan)
         .order_by("task_id", "order", "pk")
-        .values_list("pk", "task_id", "role", "printed_name", "agency__name")
+        .values_list("task_id", "role", "printed_name", "agency__name")
     )
-    for pk, task_id, role, printed_name, agency_name in assignments:
+    for task_id, role, printed_name, agency_name in assignments:
         units[task_id][role].append(printed_name or agency_name)
-        if role in (AssignmentRole.LEAD, AssignmentRole.RESPONSIBLE):
-            reporting[task_id].append(pk)
 
     visible = _visible_task_ids(plan, user)
     sections: dict[int, SectionLines] = {}
@@ -218,7 +213,6 @@ def load_outline(plan: Plan, user: AbstractBaseUser | AnonymousUser | None = Non
                 lead=tuple(roles[AssignmentRole.LEAD]),
                 cooperating=tuple(roles[AssignmentRole.COOPERATING]),
                 responsible=tuple(roles[AssignmentRole.RESPONSIBLE]),
-                reporting=tuple(reporting[pk]),
             )
         )
     outline = list(parts.values())
@@ -260,7 +254,7 @@ class TaskProgress:
 def load_progress(
     plan: Plan, outline: list[PartLines], today: dt.date, user: AbstractBaseUser | AnonymousUser | None = None
 ) -> dict[int, TaskProgress] | None:
-    """Latest report and traffic light per task, in two queries; None when the plan has no filed report.
+    """Latest report and traffic light per task, in three queries; None when the plan has no filed report.
 
     Only reports that reached the office count (a draft or one waiting for its head is the
     agency's own), and of those only the ones ``user`` may read (None: all, as the command does).
@@ -288,32 +282,22 @@ def load_progress(
         task_id = report["task_id"]
         if task_id not in latest or _recency(report) > _recency(latest[task_id]):
             latest[task_id] = report
-    lights = _task_lights(plan, outline, reports, today)
+    lights = _task_lights(plan, today)
     return {task.id: _progress_of(latest.get(task.id), lights.get(task.id)) for task in tasks_of(outline)}
 
 
-def _task_lights(plan: Plan, outline: list[PartLines], reports: list[dict], today: dt.date) -> dict[int, Light]:
+def _task_lights(plan: Plan, today: dt.date) -> dict[int, Light]:
     """The light of each open task in the current period (the latest that has started): the worst of
-    its units that must report (lead and responsible). A returned report is outstanding again."""
-    current = (
-        ReportingPeriod.objects.filter(plan=plan, starts_on__lte=today)
-        .order_by("-starts_on")
-        .values_list("pk", "due_on")
-        .first()
-    )
+    its units that must report, each by the one definition (supervision/obligations.py), so that the
+    export shows what the workspace and the dashboard show."""
+    current = ReportingPeriod.objects.filter(plan=plan, starts_on__lte=today).order_by("-starts_on").first()
     if current is None:
         return {}
-    period_id, due_on = current
-    submitted_on = {
-        report["assignment_id"]: timezone.localdate(report["submitted_at"])
-        for report in reports
-        if report["period_id"] == period_id and report["status"] in FILED_STATUSES
-    }
-    return {
-        task.id: worst(traffic_light(due_on, submitted_on.get(pk), today) for pk in task.reporting)
-        for task in tasks_of(outline)
-        if task.reporting and not task.closed
-    }
+    rows = obligations.in_period(Assignment.objects.filter(task__section__part__plan=plan), current, today)
+    lights: dict[int, list[Light]] = defaultdict(list)
+    for task_id, light in rows.filter(task__status=TaskStatus.OPEN).values_list("task_id", "light"):
+        lights[task_id].append(light)
+    return {task_id: worst(task_lights) for task_id, task_lights in lights.items()}
 
 
 def _progress_of(report: dict | None, light: Light | None) -> TaskProgress:

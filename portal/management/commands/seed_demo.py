@@ -18,8 +18,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.roles import LEADER_GROUP, OFFICE_GROUP
 from agencies.models import Agency, Membership, MembershipRole
-from portal.roles import LEADER_GROUP, OFFICE_GROUP
 from supervision.actions import set_cycle
 from tasklist.models import Plan
 

@@ -2,7 +2,7 @@
 trail (AuditEvent): the one home of the events about an account.
 
 Connected in PortalConfig.ready to Django's auth signals and axes' ``user_locked_out``; the
-office's unlock (portal/lockout.py) and the API token command (portal/api/tokens.py) call
+office's unlock (accounts/lockout.py) and the API token command (portal/api/tokens.py) call
 ``record``. Each event records the username concerned, the client's address and its user agent
 (truncated); never a password or a token's key. The events name no task, so the office and
 leaders read them and agency staff do not (``AuditEvent.objects.visible_to``).
@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils import timezone
 
-from portal.lockout import client_ip
+from accounts.lockout import client_ip
 
 LOGIN = "auth.login"
 LOGIN_FAILED = "auth.login_failed"

@@ -5,7 +5,7 @@ import functools
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
-from portal.roles import is_office
+from accounts.roles import is_office
 
 
 def office_required(view):
@@ -23,7 +23,7 @@ def office_required(view):
 
 def overseer_required(view):
     """Dashboards: the office and leaders read them; others logged in get 403."""
-    from portal.roles import sees_everything
+    from accounts.roles import sees_everything
 
     @login_required
     @functools.wraps(view)

@@ -14,9 +14,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from portal import lockout
-from portal.auth_audit import PASSWORD_CHANGE, record
-from portal.decorators import office_required
+from accounts import lockout
+from accounts.auth_audit import PASSWORD_CHANGE, record
+from accounts.decorators import office_required
 
 
 class LoginView(auth_views.LoginView):

@@ -1,19 +1,13 @@
-"""What the Django admin may do, for every model at once (docs/security.md, "The admin").
+"""The admin's files (django-import-export), read and written as the portal's own imports and exports are.
 
-The admin stands beside the portal's own pages, so it keeps the portal's rules:
-
-- **Scoped as the portal is.** Every admin page reads a model through its `visible_to(user)`, so
-  what the portal hides (an agency's draft, an internal event) is a 404 here too, in the change,
-  delete and history views alike, never a redirect that says the object exists.
-- **History is read, never written back.** django-simple-history's "revert" form saves whatever
-  is posted to it with no check of the model admin's change permission, no audit event and no
-  notification. Here the past version is shown read-only and any POST to it is refused.
 - **Files pass the importer's checks.** django-import-export reads uploads with openpyxl, xlrd and
   odfpy, unbounded (a 1 MB zip bomb held a worker at 2 GB). Its uploads are read here by the
   importer's own readers (importers/readers/: size, zip bomb, XML entity, sheet area, row and
   control-character checks) and refused with the importer's messages.
 - **Exported files carry no formula.** Text that a spreadsheet would run (=, +, -, @ first, CSV
   injection) is written as text, as the portal's own exports write it.
+
+The rest of the admin's policy (scoping, read-only history) is accounts/admin_policy.py.
 """
 
 from __future__ import annotations
@@ -23,69 +17,19 @@ import io
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.utils.translation import gettext as _
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
-from simple_history.admin import SimpleHistoryAdmin
 
 from importers.draft import DraftError
 from importers.readers import safety
-from importers.readers.base import Cell, Row
-from importers.readers.sniff import Sheet, read_sheets
+from importers.readers.base import Cell, Row, Sheet
+from importers.readers.sniff import read_sheets
 from tasklist.exporters.cells import looks_like_formula, writable_text
 
 # The mark a CSV cell carries so that no spreadsheet runs it (OWASP's advice); taken off on import.
 CSV_TEXT_MARK = "'"
-
-
-class ScopedAdminMixin:
-    """Every admin query goes through the model's visible_to(user); what it hides is a 404."""
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        visible_to = getattr(queryset, "visible_to", None)
-        return visible_to(request.user) if visible_to else queryset
-
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # Django answers an id it cannot find with a redirect and "… does not exist"; an object the
-        # user may not see must look exactly like one that does not exist anywhere: a 404.
-        raise Http404
-
-
-class ReadOnlyHistoryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    """django-simple-history's pages for reading who changed what; never for writing it back."""
-
-    def revert_disabled(self, request, obj=None):
-        return True
-
-    def history_view(self, request, object_id, extra_context=None):
-        self._visible_or_404(request, object_id)
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method != "GET":
-            raise PermissionDenied  # the library would save the posted form as the object's new state
-        self._visible_or_404(request, object_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def _visible_or_404(self, request, object_id) -> None:
-        # The library falls back to the last historical version of an object it cannot find, so an
-        # object outside the user's scope (or deleted) would still be shown: refuse it here.
-        field = self.model._meta.pk
-        try:
-            value = field.to_python(object_id)
-        except Exception:
-            raise Http404 from None
-        if not self.get_queryset(request).filter(pk=value).exists():
-            raise Http404
-
-
-# ---------------------------------------------------------------------------
-# django-import-export's files
-# ---------------------------------------------------------------------------
 
 
 class FileRefused(ValueError):

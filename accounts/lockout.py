@@ -2,7 +2,7 @@
 lockouts in force and the office's unlock.
 
 The rule (settings.py, docs/security.md): LOGIN_FAILURE_LIMIT failed logins (or wrong old passwords
-on the password-change form, portal/accounts.py) for one username from one address lock that pair
+on the password-change form, accounts/views.py) for one username from one address lock that pair
 for LOGIN_LOCKOUT_MINUTES, counted from the failure that locked it.
 """
 
@@ -101,7 +101,7 @@ def unlock(username: str, ip_address: str | None, *, by, request: HttpRequest | 
     ``auth.unlock``. Only a pair locked now is unlocked: a count below the limit is left alone, so
     the button cannot wipe the failures someone is still piling up. Returns the lockout it ended,
     or None when there was none (it ended, or someone else unlocked it first)."""
-    from portal.auth_audit import UNLOCK, record  # auth_audit reads client_ip from this module
+    from accounts.auth_audit import UNLOCK, record  # auth_audit reads client_ip from this module
 
     now = timezone.now()
     with transaction.atomic():
