@@ -148,6 +148,20 @@ def period(suqian):
 
 
 @pytest.fixture
+def last_period(period):
+    """The period before ``period``: ended the day it started, due four days into it."""
+    from supervision.models import ReportingPeriod
+
+    return ReportingPeriod.objects.create(
+        plan=period.plan,
+        label="上期",
+        starts_on=period.starts_on - dt.timedelta(days=30),
+        ends_on=period.starts_on - dt.timedelta(days=1),
+        due_on=period.starts_on + dt.timedelta(days=4),
+    )
+
+
+@pytest.fixture
 def lead_assignment(bob, suqian):
     """The first Suqian task bob's agency (市人力资源和社会保障局) leads."""
     from tasklist.models import Assignment, AssignmentRole

@@ -232,17 +232,6 @@ def test_bulk_accept_skips_what_is_not_submitted(bob, alice, carol, lead_assignm
 # --- less burden: last period, no change -----------------------------------------
 
 
-@pytest.fixture
-def last_period(period):
-    return ReportingPeriod.objects.create(
-        plan=period.plan,
-        label="上期",
-        starts_on=period.starts_on - dt.timedelta(days=30),
-        ends_on=period.starts_on - dt.timedelta(days=1),
-        due_on=period.starts_on + dt.timedelta(days=4),
-    )
-
-
 def test_no_change_repeats_the_last_report(bob, lead_assignment, period, last_period):
     submit(bob, lead_assignment, last_period, text="上期工作", next_steps="继续推进", percent_complete=50)
     report = actions.submit_unchanged(assignment=lead_assignment, period=period, user=bob, version=0)

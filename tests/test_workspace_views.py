@@ -207,17 +207,6 @@ def test_an_empty_attachment_among_good_ones_stores_none(bob_client, lead_assign
 
 
 @pytest.fixture
-def last_period(period):
-    return ReportingPeriod.objects.create(
-        plan=period.plan,
-        label="上期",
-        starts_on=period.starts_on - dt.timedelta(days=30),
-        ends_on=period.starts_on - dt.timedelta(days=1),
-        due_on=period.starts_on + dt.timedelta(days=4),
-    )
-
-
-@pytest.fixture
 def filed_last_period(bob, lead_assignment, last_period):
     return actions.submit_report(
         assignment=lead_assignment, period=last_period, user=bob, data={"work_done": "上期工作"}, version=0
