@@ -305,10 +305,21 @@ _LEAD_SUFFIX_RE = re.compile(r"^(.+?)[（(]牵头[）)]$")
 _LEAD_CLAUSE_RE = re.compile(r"^([^（()），,；;]+?)(?:共同)?牵头(?:[，,；;](.*))?$", re.S)
 # "Y、Z（X牵头）": the lead named inside brackets.
 _LEAD_IN_BRACKETS_RE = re.compile(r"[（(]([^（()）]+?)牵头[）)]")
-_TRAILING_ROLE_RE = re.compile(r"(配合|按职责分工负责|按职责负责|分工负责|负责|参与|协助)$")
+# The role words of a units clause, for tables and prose alike: a role closing a clause ("Y、Z配合",
+# "Z等按职责分工负责") and a label before the names ("牵头单位：X", "配合：Y").
+TRAILING_ROLE_RE = re.compile(r"(按职责分工负责|按职责负责|分工负责|共同负责|负责|配合|参与|协助|协办)$")
+COOPERATING_WORDS = ("配合", "参与", "协助", "协办")
 # "牵头单位：X；配合单位：Y" written in one cell.
-_LABEL_RE = re.compile(r"(牵头单位|牵头部门|配合单位|配合部门|协办单位|责任单位|责任部门)[:：]")
-_LABEL_ROLES = {"牵头": "lead", "配合": "cooperating", "协办": "cooperating", "责任": "responsible"}
+ROLE_LABEL_RE = re.compile(r"(牵头|主办|配合|协办|参与|协同|责任)(?:单位|部门)?\s*[:：]")
+ROLE_OF_LABEL = {
+    "牵头": "lead",
+    "主办": "lead",
+    "配合": "cooperating",
+    "协办": "cooperating",
+    "参与": "cooperating",
+    "协同": "cooperating",
+    "责任": "responsible",
+}
 # A note above a table: "除标注为“牵头”的单位外，列第一位的为牵头单位".
 FIRST_IS_LEAD_RE = re.compile(r"(?:列|排)(?:在)?(?:第一|首)(?:位|个)的?(?:单位)?(?:为|是)牵头")
 
@@ -327,12 +338,12 @@ def _trailing_note(text: str) -> re.Match | None:
 
 def _labelled(text: str) -> list[tuple[str, str]] | None:
     """ "牵头单位：X；配合单位：Y、Z" → [(X, lead), (Y, cooperating), (Z, cooperating)], else None."""
-    labels = list(_LABEL_RE.finditer(text))
+    labels = list(ROLE_LABEL_RE.finditer(text))
     if not labels or text[: labels[0].start()].strip(_CELL_END):
         return None
     entries = []
     for label, following in zip(labels, [*labels[1:], None], strict=True):
-        role = _LABEL_ROLES[label.group(1)[:2]]
+        role = ROLE_OF_LABEL[label.group(1)]
         body = text[label.end() : following.start() if following else len(text)]
         entries.extend((name, role) for name in split_names(body))
     return entries
@@ -375,9 +386,9 @@ def parse_units(
     elif clause:
         add(clause.group(1), "lead")
         rest = (clause.group(2) or "").strip().rstrip(_CELL_END)
-        match = _TRAILING_ROLE_RE.search(rest)
-        role = "cooperating" if match is None or match.group(1) in ("配合", "参与", "协助") else "responsible"
-        add(_TRAILING_ROLE_RE.sub("", rest), role)
+        match = TRAILING_ROLE_RE.search(rest)
+        role = "cooperating" if match is None or match.group(1) in COOPERATING_WORDS else "responsible"
+        add(TRAILING_ROLE_RE.sub("", rest), role)
     else:
         listed = []
         for name in split_names(text):

@@ -39,11 +39,15 @@ from core.numerals import parse_chinese
 from importers.draft import PlanDraft, PlanMeta, Problem, ProblemList, SourceRef, UnitDraft
 from importers.layout import (
     AGENCY_ENDING_RE,
+    COOPERATING_WORDS,
     LONGEST_UNIT_NAME,
     PART_RE,
+    ROLE_LABEL_RE,
+    ROLE_OF_LABEL,
     SECTION_RE,
     TASK_NUMBER_RE,
     TITLE_END_RE,
+    TRAILING_ROLE_RE,
     Event,
     ParsedUnits,
     PartHeading,
@@ -65,21 +69,8 @@ SUB_RE = re.compile(r"^(?:[（(](\d{1,3})[）)]|(\d{1,3})[）)])\s*(.*)$", re.S)
 CIRCLED_RE = re.compile(r"^([\u2460-\u2473])\s*(.*)$", re.S)
 # A paragraph of its own naming the units: "责任单位：X、Y", "牵头单位：X  配合单位：Y", "（牵头单位：X）".
 UNIT_LINE_RE = re.compile(r"^[（(]?\s*(?:牵头|配合|协办|责任|主办|参与|协同)(?:单位|部门)\s*[:：]")
-# Labels inside a clause: "牵头单位：X，配合单位：Y、Z", also "牵头：X；配合：Y".
-LABEL_RE = re.compile(r"(牵头|主办|配合|协办|参与|协同|责任)(?:单位|部门)?\s*[:：]")
-LABEL_ARGUMENTS = {
-    "牵头": "lead",
-    "主办": "lead",
-    "配合": "cooperating",
-    "协办": "cooperating",
-    "参与": "cooperating",
-    "协同": "cooperating",
-    "责任": "responsible",
-}
 # A role word closing a clause: "X牵头，Y配合", "Z等按职责分工负责".
 ROLE_AT_END_RE = re.compile(r"(?:牵头|配合|负责|参与|协助|协办)(?=$|[，,；;）)])")
-TRAILING_ROLE_RE = re.compile(r"(按职责分工负责|按职责负责|分工负责|共同负责|负责|配合|参与|协助|协办)$")
-COOPERATING_WORDS = ("配合", "参与", "协助", "协办")
 CLAUSE_SEPARATOR_RE = re.compile(r"[，,；;]")
 LIST_SEPARATOR_RE = re.compile(r"[、，,]")
 # Brackets that list things but no units: "（如教育、医疗、养老）", "（2021、2022年）".
@@ -260,14 +251,14 @@ def unit_arguments(clause: str) -> tuple[dict[str, str], bool] | None:
 
 
 def _labelled(text: str) -> dict[str, str] | None:
-    labels = list(LABEL_RE.finditer(text))
+    labels = list(ROLE_LABEL_RE.finditer(text))
     if not labels or text[: labels[0].start()].strip(TRAILING_PUNCTUATION):
         return None
     arguments: dict[str, list[str]] = {}
     for label, following in zip(labels, [*labels[1:], None], strict=True):
         body = text[label.end() : following.start() if following else len(text)].strip(TRAILING_PUNCTUATION)
         if body:
-            arguments.setdefault(LABEL_ARGUMENTS[label.group(1)], []).append(body)
+            arguments.setdefault(ROLE_OF_LABEL[label.group(1)], []).append(body)
     return {key: "、".join(bodies) for key, bodies in arguments.items()} or None
 
 
