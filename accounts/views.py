@@ -1,5 +1,5 @@
-"""The account pages: Django's login and password-change views with the portal's additions, and
-the office's page of locked logins."""
+"""The account pages: Django's login, password-change and password-reset (忘记密码) views with the
+portal's additions, and the office's page of locked logins."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts import lockout
-from accounts.auth_audit import PASSWORD_CHANGE, record
+from accounts.auth_audit import ACCOUNT_PASSWORD_RESET, PASSWORD_CHANGE, record
 from accounts.decorators import office_required
+from accounts.first_password import SESSION_KEY, password_chosen
 
 
 class LoginView(auth_views.LoginView):
@@ -47,8 +48,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             return self._count_failure()
         return super().post(request, *args, **kwargs)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # A first or office-reset password: every page leads here until it is changed.
+        context["must_change"] = bool(self.request.session.get(SESSION_KEY))
+        return context
+
     def form_valid(self, form):
         response = super().form_valid(form)
+        password_chosen(form.user, self.request)
         record(PASSWORD_CHANGE, self.request, actor=form.user)
         return response
 
@@ -72,6 +80,25 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         logout(request)
         # AxesMiddleware answers a request marked locked out with this page anyway; say it here.
         return lockout.lockout_response(request, credentials=credentials)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """忘记密码: a link to set a new password is e-mailed to the active accounts with that address.
+    The page says the same whether or not an account has it, so it tells nobody who has one."""
+
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The e-mailed link: the user chooses a new password (audited), which is their own, so a
+    first password no longer has to be changed."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        password_chosen(form.user)
+        record(ACCOUNT_PASSWORD_RESET, self.request, actor=form.user, via="email")
+        return response
 
 
 @office_required
