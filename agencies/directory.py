@@ -23,6 +23,7 @@ class DirectoryResult:
     created: int = 0
     updated: int = 0
     aliases_created: int = 0
+    members_added: int = 0
 
 
 def load_directory_file(path: str | Path) -> DirectoryResult:
@@ -61,13 +62,51 @@ def load_directory(data: dict) -> DirectoryResult:
             agency.full_clean()
             agency.save()
             result.updated += 1
-        known = set(agency.aliases.values_list("name", flat=True))
-        for alias_name in entry.get("aliases", []):
-            alias_name = normalize_name(alias_name)
-            if alias_name in known:
-                continue
-            alias = AgencyAlias(agency=agency, name=alias_name)
-            alias.full_clean(exclude=["jurisdiction"])
-            alias.save()
-            result.aliases_created += 1
+        result.aliases_created += _add_aliases(agency, entry.get("aliases", []))
+    for entry in entries:
+        if entry.get("members"):
+            collective = Agency.objects.get(jurisdiction=jurisdiction, name=normalize_name(entry["name"]))
+            result.members_added += _add_members(collective, entry["members"], result)
     return result
+
+
+def _add_aliases(agency: Agency, names: list[str]) -> int:
+    known = set(agency.aliases.values_list("name", flat=True))
+    added = 0
+    for alias_name in names:
+        alias_name = normalize_name(alias_name)
+        if alias_name in known:
+            continue
+        alias = AgencyAlias(agency=agency, name=alias_name)
+        alias.full_clean(exclude=["jurisdiction"])
+        alias.save()
+        known.add(alias_name)
+        added += 1
+    return added
+
+
+def _add_members(collective: Agency, members: list, result: DirectoryResult) -> int:
+    """A collective's member agencies (各县（区） → the county governments): a name of this
+    directory, or an entry of its own, possibly in a lower jurisdiction (沭阳县), made when missing.
+    Members are only added: the office may have completed the list since."""
+    resolved = []
+    for member in members:
+        entry = {"name": member} if isinstance(member, str) else member
+        where = (entry.get("jurisdiction") or collective.jurisdiction).strip()
+        name = normalize_name(entry["name"])
+        agency = Agency.objects.filter(jurisdiction=where, name=name).first()
+        if agency is None:
+            if isinstance(member, str):
+                raise ValidationError(
+                    _("The member “%(name)s” of %(collective)s is not in the directory of %(jurisdiction)s.")
+                    % {"name": name, "collective": collective.name, "jurisdiction": where}
+                )
+            agency = Agency(jurisdiction=where, name=name, full_name=entry.get("full_name", ""))
+            agency.full_clean()
+            agency.save()
+            result.created += 1
+        result.aliases_created += _add_aliases(agency, entry.get("aliases", []) if isinstance(member, dict) else [])
+        resolved.append(agency)
+    before = set(collective.members.values_list("pk", flat=True))
+    collective.members.add(*resolved)
+    return len({a.pk for a in resolved} - before)
