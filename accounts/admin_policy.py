@@ -9,14 +9,19 @@ The admin stands beside the portal's own pages, so it keeps the portal's rules:
   is posted to it with no check of the model admin's change permission, no audit event and no
   notification. Here the past version is shown read-only and any POST to it is refused.
 
-The admin's file uploads and downloads (django-import-export) pass the importer's checks:
-importers/admin_formats.py.
+The admin's file uploads and downloads (django-import-export) pass the importer's checks
+(importers/admin_formats.py), which the settings name (ADMIN_FILE_FORMATS, ADMIN_IMPORT_FORM) so
+that the models' admins, below the importer, do not import it: :class:`FileImportExportMixin`.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.module_loading import import_string
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 
@@ -60,3 +65,37 @@ class ReadOnlyHistoryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             raise Http404 from None
         if not self.get_queryset(request).filter(pk=value).exists():
             raise Http404
+
+
+class RecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Reports, decisions and the trail change only through the portal's actions, which audit them:
+    the admin shows them and never edits them. Their history is the audit trail (AuditEvent), read
+    on the task page; django-simple-history's pages, whose "revert" form saves what is posted to it,
+    are not offered for them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class FileImportExportMixin(ImportExportMixin):
+    """django-import-export in the admin, reading and writing files with the formats and the upload
+    form the settings name: the importer's checked readers and formula-free writers."""
+
+    @property
+    def formats(self):
+        return [import_string(path) for path in settings.ADMIN_FILE_FORMATS]
+
+    def get_import_form_class(self, request):
+        return import_string(settings.ADMIN_IMPORT_FORM)
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if getattr(e, "for_the_clerk", False):  # a refusal worded for the clerk (FileRefused)
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)

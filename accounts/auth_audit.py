@@ -1,19 +1,20 @@
 """Every login, failed login, lockout, unlock, logout, password change and API token in the audit
-trail (AuditEvent): the one home of the events about an account.
+trail: the one home of the events about an account.
 
 Connected in PortalConfig.ready to Django's auth signals and axes' ``user_locked_out``; the
 office's unlock (accounts/lockout.py) and the API token command (portal/api/tokens.py) call
 ``record``. Each event records the username concerned, the client's address and its user agent
-(truncated); never a password or a token's key. The events name no task, so the office and
-leaders read them and agency staff do not (``AuditEvent.objects.visible_to``).
+(truncated); never a password or a token's key. ``record`` sends :data:`account_event`, which the
+audit app (a layer above: audit/accounts.py) writes as an AuditEvent in the caller's transaction.
+The events name no task, so the office and leaders read them and agency staff do not.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.dispatch import Signal
 from django.http import HttpRequest
-from django.utils import timezone
 
 from accounts.lockout import client_ip
 
@@ -27,6 +28,10 @@ UNLOCK = "auth.unlock"
 API_TOKEN_CREATE = "api_token.create"
 API_TOKEN_ROTATE = "api_token.rotate"
 API_TOKEN_REVOKE = "api_token.revoke"
+
+# Sent with action, actor (or None), account_id (or None) and details (a dict, stored as the
+# event's "after"); received by audit/accounts.py.
+account_event = Signal()
 
 USERNAME_MAX = 150  # Django's username length: anything longer was not a username
 USER_AGENT_MAX = 200
@@ -43,11 +48,9 @@ def client_of(request: HttpRequest | None) -> dict[str, str | None]:
 def record(
     action: str, request: HttpRequest | None, *, actor=None, account=None, username: str | None = None, **details
 ):
-    """One AuditEvent about a user account. ``actor`` is who did it (nobody for a failed login or a
+    """One trail event about a user account. ``actor`` is who did it (nobody for a failed login or a
     command); the event's object is the account concerned: ``account``, else the one named
     ``username`` when it exists (a failed login, the office unlocking someone), else the actor's own."""
-    from supervision.models import AuditEvent
-
     if account is None and username is None:
         account = actor
     if account is not None:
@@ -58,13 +61,12 @@ def record(
     else:
         username, account_id = "", None
     username = username[:USERNAME_MAX]
-    return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+    account_event.send(
+        sender=record,
         action=action,
-        at=timezone.now(),
-        object_type="auth.user",
-        object_id="" if account_id is None else str(account_id),
-        after={"username": username, **client_of(request), **details},
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        account_id=account_id,
+        details={"username": username, **client_of(request), **details},
     )
 
 
@@ -98,3 +100,10 @@ def on_logged_out(sender, request, user, **kwargs) -> None:
         record(SESSION_EXPIRED, request, actor=user, reason=reason)
     else:
         record(LOGOUT, request, actor=user)
+
+
+# Accounts the office manages (agencies/accounts.py) and the e-mailed password reset (accounts/views.py).
+ACCOUNT_CREATE = "account.create"
+ACCOUNT_DISABLE = "account.disable"
+ACCOUNT_ENABLE = "account.enable"
+ACCOUNT_PASSWORD_RESET = "account.password_reset"

@@ -26,6 +26,17 @@ def is_leader(user) -> bool:
     return LEADER_GROUP in _groups(user)
 
 
+def office_people():
+    """The active users who are the office: its group's members and the superusers, the same set
+    for pages (``is_office``), notifications and reminder digests."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    return (
+        get_user_model().objects.filter(Q(is_superuser=True) | Q(groups__name=OFFICE_GROUP), is_active=True).distinct()
+    )
+
+
 def sees_everything(user) -> bool:
     """The office and leaders read every plan; agency staff read their own agency's work."""
     return is_office(user) or is_leader(user)

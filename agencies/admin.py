@@ -1,10 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_policy import ReadOnlyHistoryAdmin
+from accounts.admin_policy import FileImportExportMixin, ReadOnlyHistoryAdmin
 from agencies.models import Agency, AgencyAlias, Membership
 from agencies.resources import AgencyResource
-from importers.admin_formats import PortalImportExportMixin
 
 
 class AgencyAliasInline(admin.TabularInline):
@@ -20,7 +19,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Agency)
-class AgencyAdmin(PortalImportExportMixin, ReadOnlyHistoryAdmin):
+class AgencyAdmin(FileImportExportMixin, ReadOnlyHistoryAdmin):
     resource_classes = [AgencyResource]
     list_display = ["name", "full_name", "jurisdiction", "kind"]
     list_filter = ["jurisdiction", "kind"]

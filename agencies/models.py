@@ -21,6 +21,11 @@ class AgencyQuerySet(models.QuerySet):
     def in_jurisdiction(self, jurisdiction: str) -> AgencyQuerySet:
         return self.filter(jurisdiction=jurisdiction)
 
+    def collectives_without_members(self) -> AgencyQuerySet:
+        """Collective units (各县（区）…) whose member agencies nobody has given yet: their tasks
+        reach no one until the office completes them."""
+        return self.filter(kind=AgencyKind.COLLECTIVE, members__isnull=True)
+
     def visible_to(self, user) -> AgencyQuerySet:
         """The office and leaders see every agency; staff see the agencies they work for."""
         from accounts.roles import sees_everything
@@ -181,3 +186,8 @@ class Membership(models.Model):
                     % {"user": self.user}
                 }
             )
+
+
+def agencies_of(user) -> models.QuerySet:
+    """The agencies a user works for, as a subquery."""
+    return Agency.objects.filter(memberships__user=user).values("pk")

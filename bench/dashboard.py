@@ -483,7 +483,9 @@ def phases(request: Callable[[], object], runs: int = 5) -> dict[str, float]:
 
     spent: dict[str, float] = {}
     calls: dict[str, int] = {}
-    parts = [(metrics, name) for name in ("agency_table", "plan_totals", "lights_by_part", "on_time_rate")]
+    parts = [
+        (metrics, name) for name in ("agency_table", "plan_totals", "counts_by_state", "lights_by_part", "on_time_rate")
+    ]
     parts += [(metrics, "section_progress"), (dashboard, "list_url"), (dashboard, "agency_list_url")]
     parts += [(dashboard, "render_to_string"), (dashboard, "render")]
     parts = [(module, name) for module, name in parts if hasattr(module, name)]

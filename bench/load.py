@@ -110,9 +110,10 @@ from django.utils.translation import gettext  # noqa: E402
 
 from accounts.roles import LEADER_GROUP, OFFICE_GROUP  # noqa: E402
 from agencies.models import AgencyKind, Membership, MembershipRole  # noqa: E402
+from audit.models import AuditEvent  # noqa: E402
 from bench.dashboard import percentile  # noqa: E402
 from supervision.actions import set_cycle  # noqa: E402
-from supervision.models import AuditEvent, ProgressReport, ReportingPeriod, ReportStatus  # noqa: E402
+from supervision.models import ProgressReport, ReportingPeriod, ReportStatus  # noqa: E402
 from tasklist.models import Assignment, AssignmentRole, Plan, TaskStatus  # noqa: E402
 
 SECONDS = float(os.environ.get("LOAD_SECONDS", "60"))

@@ -7,7 +7,8 @@
 - **Exported files carry no formula.** Text that a spreadsheet would run (=, +, -, @ first, CSV
   injection) is written as text, as the portal's own exports write it.
 
-The rest of the admin's policy (scoping, read-only history) is accounts/admin_policy.py.
+The settings name these for the admin (ADMIN_FILE_FORMATS, ADMIN_IMPORT_FORM), read by
+accounts/admin_policy.py's FileImportExportMixin with the rest of the admin's policy.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import io
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext as _
-from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
 
@@ -34,6 +34,8 @@ CSV_TEXT_MARK = "'"
 
 class FileRefused(ValueError):
     """An upload the importer's checks refused; its text is for the clerk."""
+
+    for_the_clerk = True  # shown on the admin's import form (accounts.admin_policy.FileImportExportMixin)
 
 
 def _refused(error: DraftError) -> FileRefused:
@@ -165,16 +167,3 @@ class PortalImportForm(ImportForm):
             limit = settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024)
             raise forms.ValidationError(_("The file is larger than the limit of %(limit)s MB.") % {"limit": limit})
         return upload
-
-
-class PortalImportExportMixin(ImportExportMixin):
-    """django-import-export in the admin, through the portal's file checks (see the module's text)."""
-
-    formats = [PortalXLSX, PortalCSV]
-    import_form_class = PortalImportForm
-
-    def add_data_read_fail_error_to_form(self, form, e):
-        if isinstance(e, FileRefused):
-            form.add_error("import_file", str(e))
-        else:
-            super().add_data_read_fail_error_to_form(form, e)

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+from core.widgets import DatePicker
 
 
 class UploadForm(forms.Form):
@@ -17,7 +18,7 @@ class UploadForm(forms.Form):
     )
     title = forms.CharField(label=_("Title"), max_length=300, required=False)
     issuer = forms.CharField(label=_("Issuer"), max_length=200, required=False)
-    issued_on = forms.DateField(label=_("Issued on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    issued_on = forms.DateField(label=_("Issued on"), required=False, widget=DatePicker())
     jurisdiction = forms.CharField(
         label=_("Jurisdiction"),
         max_length=50,

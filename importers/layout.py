@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from agencies.names import normalize_name
+from core.deadlines import parse_deadline
 from core.numerals import parse_chinese
-from importers.deadlines import parse_deadline
 from importers.draft import (
     DraftError,
     PartDraft,

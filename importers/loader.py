@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.utils import bulk_update_with_history
@@ -28,7 +29,6 @@ from core.signals import data_changed
 from importers.agency_match import jurisdictions_naming
 from importers.bulk import create_with_history, insert_rows
 from importers.draft import DraftError, PlanDraft, Problem, TaskDraft
-from supervision.models import ProgressReport
 from tasklist.headings import is_printed, section_path
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task
 
@@ -668,8 +668,10 @@ class _Apply:
                 change.kind = CHANGED
                 change.changes.append((_("agencies"), _units_text(before), _units_text(after)))
         if remove:
-            self.refuse_removing_reported(remove)
-            Assignment.objects.filter(pk__in=[a.pk for a in remove]).delete()
+            try:
+                Assignment.objects.filter(pk__in=[a.pk for a in remove]).delete()
+            except ProtectedError as error:  # raised before anything is deleted
+                raise DraftError(self.kept_by_records(remove, error.protected_objects)) from error
         # Roles and positions change freely (a task may name several leads; the first listed
         # compiles): only "one assignment per task and agency" is unique, and it never moves.
         self._update(Assignment, update, ["role", "order", "printed_name"])
@@ -678,25 +680,23 @@ class _Apply:
         self.report.assignments_changed = len(update)
         self.report.assignments_removed = len(remove)
 
-    def refuse_removing_reported(self, remove: list[Assignment]) -> None:
-        """An agency that has filed reports on a task cannot be dropped from it by an import."""
-        reported = ProgressReport.objects.filter(assignment__in=remove).select_related(
-            "assignment__agency", "assignment__task"
-        )
-        problems = {
-            report.assignment_id: Problem(
+    def kept_by_records(self, remove: list[Assignment], records) -> list[Problem]:
+        """An agency whose filed reports (or closing application) hang on a task cannot be dropped from
+        it by an import: the records' foreign keys PROTECT the assignment (supervision's models)."""
+        kept = {getattr(record, "assignment_id", None) for record in records}
+        return [
+            Problem(
                 None,
                 _(
                     "The file no longer names “%(agency)s” on task “%(task)s”, but the agency has filed progress "
                     "reports on it and cannot be removed; keep it in the file, or ask the office to deal with the "
                     "reports first."
                 )
-                % {"agency": report.assignment.agency, "task": report.assignment.task},
+                % {"agency": assignment.agency, "task": assignment.task},
             )
-            for report in reported
-        }
-        if problems:
-            raise DraftError(list(problems.values()))
+            for assignment in remove
+            if assignment.pk in kept
+        ]
 
     # -- bulk helpers that keep history ------------------------------------------
 

@@ -30,7 +30,7 @@ def connect_login_signals() -> None:
 
 
 # The office keeps the plans, agencies and reports in the admin; leaders read.
-PROJECT_APPS = ("agencies", "tasklist", "supervision", "importers")
+PROJECT_APPS = ("agencies", "tasklist", "audit", "supervision", "importers")
 
 
 def ensure_role_groups(**kwargs) -> None:

@@ -1,11 +1,9 @@
 from django.contrib import admin
-from django.utils.translation import gettext as _
 
-from accounts.admin_policy import ReadOnlyHistoryAdmin, ScopedAdminMixin
+from accounts.admin_policy import ReadOnlyHistoryAdmin, RecordAdmin
 from supervision.models import (
     Acknowledgement,
     Attachment,
-    AuditEvent,
     ClosingRequest,
     Extension,
     LeaderComment,
@@ -27,18 +25,8 @@ class ReportingPeriodAdmin(ReadOnlyHistoryAdmin):
     list_filter = ["plan"]
     search_fields = ["label", "plan__doc_number"]
     date_hierarchy = "due_on"
-
-    def get_deleted_objects(self, objs, request):
-        """A period with reports is never deleted here: its reports (drafts too) would go with it.
-        Django refuses a deletion that lists protected objects, on the single and the bulk delete."""
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        for period in objs:
-            count = period.reports.count()
-            if count:
-                protected.append(
-                    _("%(period)s: %(count)s progress reports belong to it") % {"period": period, "count": count}
-                )
-        return deleted, counts, perms_needed, protected
+    # A period with reports is never deleted: ProgressReport.period PROTECTs it, and Django's delete
+    # pages (single and bulk) list the reports that keep it.
 
 
 @admin.register(TaskTarget)
@@ -60,22 +48,6 @@ class TaskTargetInline(admin.TabularInline):
 # The targets are edited on the task's admin page, which tasklist owns; tasklist sits below
 # supervision and cannot name TaskTarget (docs/architecture.md), so the inline is added from here.
 TaskAdmin.inlines = [*TaskAdmin.inlines, TaskTargetInline]
-
-
-class RecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    """Reports, decisions and the trail change only through the portal's actions, which audit them:
-    the admin shows them and never edits them. Their history is the audit trail (AuditEvent), read
-    on the task page; django-simple-history's pages, whose "revert" form saves what is posted to it,
-    are not offered for them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ProgressReport)
@@ -127,15 +99,6 @@ class NotificationAdmin(RecordAdmin):
     list_select_related = ["recipient", "task"]
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(RecordAdmin):
-    list_display = ["at", "actor", "action", "agency", "task"]
-    list_filter = ["action"]
-    search_fields = ["action", "actor__username", "agency__name", "object_id"]
-    list_select_related = ["actor", "agency", "task"]
-    date_hierarchy = "at"
-
-
 @admin.register(ReportingCycle)
 class ReportingCycleAdmin(RecordAdmin):
     """Set on the plan's cycle page, which also generates the periods; shown here."""
@@ -176,3 +139,24 @@ class ScoringRuleAdmin(RecordAdmin):
     list_display = ["plan", "enabled", "base", "missing_penalty", "late_penalty"]
     list_filter = ["enabled"]
     search_fields = ["plan__doc_number", "plan__title"]
+
+
+# 督办事项 (supervision/actions/items.py registers them; the portal's item page shows them)
+from supervision.models import ItemAttachment, SupervisionItem  # noqa: E402
+
+
+@admin.register(SupervisionItem)
+class SupervisionItemAdmin(RecordAdmin):
+    list_display = ["__str__", "plan", "source", "registered_by", "registered_at"]
+    list_filter = ["year", "source"]
+    search_fields = ["plan__doc_number", "plan__title", "basis"]
+    list_select_related = ["plan", "registered_by"]
+
+
+@admin.register(ItemAttachment)
+class ItemAttachmentAdmin(RecordAdmin):
+    list_display = ["name", "size", "item", "uploaded_by", "uploaded_at"]
+    list_filter = ["content_type"]
+    search_fields = ["name", "item__plan__doc_number"]
+    list_select_related = ["item", "uploaded_by"]
+    exclude = ["file"]  # downloads go through the portal's view, which checks who may see the item

@@ -23,7 +23,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_office
-from supervision import actions
+from audit.models import Action
+from audit.trail import record, snapshot
+from supervision import access
+from supervision.errors import ActionError
 from supervision.models import (
     ClosingRequest,
     ClosingStatus,
@@ -33,6 +36,7 @@ from supervision.models import (
     ProgressReport,
     ReportStatus,
 )
+from supervision.notices import members_of, notify
 from tasklist.models import Task, TaskStatus
 
 # ---------------------------------------------------------------------------
@@ -45,7 +49,7 @@ def _office(actor, obj: Model) -> bool:
 
 
 def _head_of_reporting_agency(actor, report: ProgressReport) -> bool:
-    return actions.is_head_of(actor, report.assignment.agency_id)
+    return access.is_head_of(actor, report.assignment.agency_id)
 
 
 # ---------------------------------------------------------------------------
@@ -54,7 +58,7 @@ def _head_of_reporting_agency(actor, report: ProgressReport) -> bool:
 
 
 def _reporting_agency(report: ProgressReport) -> list[int]:
-    return actions.members_of([report.assignment.agency_id])
+    return members_of([report.assignment.agency_id])
 
 
 def _author(report: ProgressReport) -> list[int]:
@@ -62,11 +66,11 @@ def _author(report: ProgressReport) -> list[int]:
 
 
 def _applicant_agency(request: ClosingRequest | Extension) -> list[int]:
-    return actions.members_of([request.assignment.agency_id])
+    return members_of([request.assignment.agency_id])
 
 
 def _every_agency_on_the_task(request: ClosingRequest) -> list[int]:
-    return actions.members_of(request.task.assignments.values_list("agency_id", flat=True))
+    return members_of(request.task.assignments.values_list("agency_id", flat=True))
 
 
 # ---------------------------------------------------------------------------
@@ -83,7 +87,7 @@ class Move:
     target: str
     may: Callable[[object, Model], bool]
     forbidden: Promise  # told to an actor ``may`` refuses
-    action: str  # the AuditEvent action
+    action: Action  # what the trail records
     done: Promise  # told once the move is made
     decided_by: str = ""  # the field recording who decided …
     decided_at: str = ""  # … and the one recording when
@@ -122,10 +126,10 @@ _NOT_HEAD = _("Only the agency's head approves its reports.")
 def _close_task(request: ClosingRequest, actor) -> None:
     """办结 approved: the task leaves the reporting cycle."""
     task = Task.objects.select_for_update().get(pk=request.task_id)
-    before = actions.snapshot(task, ("status",))
+    before = snapshot(task, ("status",))
     task.status = TaskStatus.CLOSED
     task.save(update_fields=["status"])
-    actions.audit(actor, "task.close", task, task=task, before=before, after=actions.snapshot(task, ("status",)))
+    record(actor, Action.TASK_CLOSE, task, task=task, before=before, after=snapshot(task, ("status",)))
 
 
 REPORT = Workflow(
@@ -140,24 +144,24 @@ REPORT = Workflow(
     moves=(
         Move(
             "head_approve", ReportStatus.HEAD_REVIEW, ReportStatus.SUBMITTED, _head_of_reporting_agency, _NOT_HEAD,
-            "report.head_approve", _("Approved; the report goes to the supervising office."),
+            Action.REPORT_HEAD_APPROVE, _("Approved; the report goes to the supervising office."),
             decided_by="head_approved_by", decided_at="head_approved_at", also_now=("submitted_at",),
         ),
         Move(
             "head_return", ReportStatus.HEAD_REVIEW, ReportStatus.RETURNED, _head_of_reporting_agency, _NOT_HEAD,
-            "report.head_return", _("Report returned to the author."),
+            Action.REPORT_HEAD_RETURN, _("Report returned to the author."),
             reason_field="return_reason", reason_missing=_RETURN_REASON,
             notification=NotificationKind.REPORT_RETURNED, recipients=_author,
         ),
         Move(
             "accept", ReportStatus.SUBMITTED, ReportStatus.ACCEPTED, _office, _NOT_OFFICE,
-            "report.accept", _("Report accepted."),
+            Action.REPORT_ACCEPT, _("Report accepted."),
             decided_by="reviewed_by", decided_at="reviewed_at",
             notification=NotificationKind.REPORT_ACCEPTED, recipients=_reporting_agency,
         ),
         Move(
             "return", ReportStatus.SUBMITTED, ReportStatus.RETURNED, _office, _NOT_OFFICE,
-            "report.return", _("Report returned to the agency."),
+            Action.REPORT_RETURN, _("Report returned to the agency."),
             decided_by="reviewed_by", decided_at="reviewed_at",
             reason_field="return_reason", reason_missing=_RETURN_REASON,
             notification=NotificationKind.REPORT_RETURNED, recipients=_reporting_agency,
@@ -175,14 +179,14 @@ CLOSING = Workflow(
     moves=(
         Move(
             "approve", ClosingStatus.PENDING, ClosingStatus.APPROVED, _office, _NOT_OFFICE,
-            "closing.approve", _("Task closed (办结)."),
+            Action.CLOSING_APPROVE, _("Task closed (办结)."),
             decided_by="decided_by", decided_at="decided_at",
             notification=NotificationKind.TASK_CLOSED, recipients=_every_agency_on_the_task,
             note=lambda request: "", then=_close_task,
         ),
         Move(
             "return", ClosingStatus.PENDING, ClosingStatus.RETURNED, _office, _NOT_OFFICE,
-            "closing.return", _("Application returned to the agency."),
+            Action.CLOSING_RETURN, _("Application returned to the agency."),
             decided_by="decided_by", decided_at="decided_at",
             reason_field="return_reason", reason_missing=_RETURN_REASON,
             notification=NotificationKind.CLOSING_RETURNED, recipients=_applicant_agency,
@@ -200,14 +204,14 @@ EXTENSION = Workflow(
     moves=(
         Move(
             "approve", ExtensionStatus.PENDING, ExtensionStatus.APPROVED, _office, _NOT_OFFICE,
-            "extension.approve", _("Extension approved."),
+            Action.EXTENSION_APPROVE, _("Extension approved."),
             decided_by="decided_by", decided_at="decided_at",
             notification=NotificationKind.EXTENSION_APPROVED, recipients=_applicant_agency,
             note=lambda extension: extension.new_due_on.isoformat(),
         ),
         Move(
             "refuse", ExtensionStatus.PENDING, ExtensionStatus.REFUSED, _office, _NOT_OFFICE,
-            "extension.refuse", _("Extension refused."),
+            Action.EXTENSION_REFUSE, _("Extension refused."),
             decided_by="decided_by", decided_at="decided_at",
             reason_field="refusal_reason", reason_missing=_("Give a reason for the refusal."),
             notification=NotificationKind.EXTENSION_REFUSED, recipients=_applicant_agency,
@@ -240,7 +244,7 @@ def move_for(obj: Model, decision: str | None) -> Move:
     workflow = workflow_of(obj)
     move = workflow.move(decision)
     if move is None:
-        raise actions.ActionError(str(workflow.unknown))
+        raise ActionError(str(workflow.unknown))
     return move
 
 
@@ -250,15 +254,15 @@ def decide(obj: Model, actor, decision: str | None, *, reason: str = "") -> Mode
     workflow = workflow_of(obj)
     move = move_for(obj, decision)
     if not move.may(actor, obj):
-        raise actions.ActionError(str(move.forbidden))
+        raise ActionError(str(move.forbidden))
     if move.reason_field:
         reason = (reason or "").strip()
         if not reason:
-            raise actions.ActionError(str(move.reason_missing))
+            raise ActionError(str(move.reason_missing))
     locked = workflow.model.objects.select_for_update().select_related(*workflow.related).get(pk=obj.pk)
     if locked.status != move.source:
-        raise actions.ActionError(str(workflow.stale) % {"status": locked.get_status_display()})
-    before = actions.snapshot(locked, workflow.audited)
+        raise ActionError(str(workflow.stale) % {"status": locked.get_status_display()})
+    before = snapshot(locked, workflow.audited)
     now = timezone.now()
     locked.status = move.target
     if move.decided_by:
@@ -274,20 +278,20 @@ def decide(obj: Model, actor, decision: str | None, *, reason: str = "") -> Mode
     locked.full_clean()
     locked.save()
     task = workflow.task(locked)
-    actions.audit(
+    record(
         actor,
         move.action,
         locked,
         task=task,
         agency_id=locked.assignment.agency_id,
         before=before,
-        after=actions.snapshot(locked, workflow.audited),
+        after=snapshot(locked, workflow.audited),
     )
     if move.then is not None:
         move.then(locked, actor)
     if move.recipients is not None:
         note = move.note(locked) if move.note is not None else reason
-        actions.notify(
+        notify(
             move.recipients(locked),
             move.notification,
             actor=actor,

@@ -7,6 +7,8 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("Supervision")
 
     def ready(self) -> None:
-        from supervision import figure_cache
+        from supervision import figure_cache, plan_progress
+        from tasklist.exporters.cells import provide_progress
 
         figure_cache.connect()
+        provide_progress(plan_progress.load_progress)

@@ -1,12 +1,16 @@
-"""What a report may carry: checked before anything is stored."""
+"""What a report (or an item's basis) may carry: checked before anything is stored, and served
+only by a view that has checked who may read it (:func:`serve`)."""
 
 from __future__ import annotations
 
 from pathlib import PurePath
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpResponse
 from django.template.defaultfilters import filesizeformat
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 # Extension → the bytes such a file starts with (None: plain text, no signature to check).
@@ -69,3 +73,17 @@ def check_upload(upload) -> str:
         )
     # Office files are always served as a download of an opaque type: never rendered inline.
     return CONTENT_TYPES.get(suffix, "application/octet-stream")
+
+
+def serve(stored) -> HttpResponse:
+    """A stored file (an ``Attachment``, an ``ItemAttachment``) as a download under its own name.
+    Behind nginx (ATTACHMENT_ACCEL_REDIRECT) the view has decided who may read it and nginx sends
+    the file from an internal location."""
+    if settings.ATTACHMENT_ACCEL_REDIRECT:
+        response = HttpResponse(content_type=stored.content_type)
+        response["X-Accel-Redirect"] = settings.ATTACHMENT_ACCEL_REDIRECT + quote(stored.file.name)
+    else:
+        response = FileResponse(stored.file.open("rb"), content_type=stored.content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=stored.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -29,21 +29,18 @@ import datetime as dt
 import logging
 import time
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.roles import OFFICE_GROUP
-from agencies.models import Agency, Membership, MembershipRole
-from supervision import obligations, rules, urging
+from agencies.models import Agency, MembershipRole
+from supervision import notices, obligations, rules, urging
 from supervision.models import (
     FILED_STATUSES,
     Notification,
@@ -134,13 +131,8 @@ def cancel_settled() -> int:
 
 
 def claim(run_id: str, now: dt.datetime) -> int:
-    """Claim, in one statement, what this run will send: pending rows, stale claims of a run that
-    died, and rows this run claimed before it was redelivered."""
-    stale = now - dt.timedelta(minutes=settings.REMINDER_CLAIM_TIMEOUT_MINUTES)
-    claimable = Q(state=SendState.PENDING) | Q(state=SendState.SENDING) & (
-        Q(claimed_at__lt=stale) | Q(claimed_by=run_id)
-    )
-    return Reminder.objects.filter(claimable).update(state=SendState.SENDING, claimed_by=run_id, claimed_at=now)
+    """Claim, in one statement, what this run will send (the outbox's claim: supervision/models.py)."""
+    return Reminder.objects.claim(run_id, now)
 
 
 @dataclass
@@ -170,35 +162,21 @@ def _digests(run_id: str) -> list[Digest]:
 
 def _address(digests: list[Digest]) -> None:
     """Fill each digest's e-mail addresses and portal users, in two queries for all of them."""
-    agency_ids = {d.agency.pk for d in digests if d.agency is not None}
-    members = defaultdict(list)
-    for agency_id, role, user_id, email in Membership.objects.filter(
-        agency_id__in=agency_ids, user__is_active=True
-    ).values_list("agency_id", "role", "user_id", "user__email"):
-        members[agency_id].append((role, user_id, email))
-    office = []
-    if any(d.audience == OFFICE for d in digests):
-        office = list(
-            get_user_model()
-            .objects.filter(groups__name=OFFICE_GROUP, is_active=True)
-            .values_list("pk", "email")
-            .distinct()
-        )
+    members = notices.people_of({d.agency.pk for d in digests if d.agency is not None})
+    office = notices.office() if any(d.audience == OFFICE for d in digests) else []
     for digest in digests:
         if digest.audience == OFFICE:
             people = office
         else:
             people = [
-                (user_id, email)
-                for role, user_id, email in members[digest.agency.pk]
-                if digest.audience == AGENCY or role == MembershipRole.HEAD
+                person
+                for person in members[digest.agency.pk]
+                if digest.audience == AGENCY or person.role == MembershipRole.HEAD
             ]
-        digest.users = sorted({user_id for user_id, _ in people})
-        addresses = {email.strip().lower() for _, email in people if email and email.strip()}
+        digest.users = sorted({person.user_id for person in people})
         # The agency's own mailbox hears about its reports, and stands in for a head with no account.
-        if digest.audience == AGENCY or (digest.audience == HEADS and not digest.users):
-            addresses |= {email.lower() for email in digest.agency.email_list()}
-        digest.addresses = sorted(addresses)
+        mailbox = digest.audience == AGENCY or (digest.audience == HEADS and not digest.users)
+        digest.addresses = notices.mail_addresses(people, mailbox_of=digest.agency if mailbox else None)
 
 
 def _link(path: str) -> str:
@@ -216,10 +194,11 @@ def _item_line(reminder: Reminder, today: dt.date) -> str:
         if late_by < 0
         else _("due today")
     )
-    number = _("No. %(number)s ") % {"number": task.number} if task.number is not None else ""
+    # Numbers restart in each section: "（三）第2项" says which task, "第2项" alone would not.
+    reference = f"{task.reference} " if task.reference else ""
     url = _link(reverse("supervision:report", args=[reminder.assignment_id, reminder.period_id]))
     lines = [
-        f"· {plan.doc_number} {number}{task.content[:60]}",
+        f"· {plan.doc_number} {reference}{task.content[:60]}",
         "  "
         + _("%(agency)s (%(role)s) · %(period)s · due %(due)s, %(when)s")
         % {
@@ -302,9 +281,7 @@ def _notify(digests: list[Digest], run_id: str) -> int:
 
 
 def _mark_sent(digest: Digest, run_id: str, now: dt.datetime, note: str = "") -> int:
-    return Reminder.objects.filter(pk__in=[r.pk for r in digest.reminders], claimed_by=run_id).update(
-        state=SendState.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=note
-    )
+    return Reminder.objects.filter(pk__in=[r.pk for r in digest.reminders]).mark_sent(run_id, now, note)
 
 
 def _renew(digest: Digest, run_id: str) -> bool:
@@ -319,13 +296,7 @@ def _renew(digest: Digest, run_id: str) -> bool:
 
 def _mark_failed(digest: Digest, run_id: str, error: Exception) -> None:
     """Back to pending for the next sweep, or failed after the last attempt; the error is kept."""
-    ids = [r.pk for r in digest.reminders]
-    message = f"{type(error).__name__}: {error}"[:2000]
-    mine = Reminder.objects.filter(pk__in=ids, claimed_by=run_id)
-    mine.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS - 1).update(
-        state=SendState.FAILED, attempts=F("attempts") + 1, last_error=message, claimed_by=""
-    )
-    mine.update(state=SendState.PENDING, attempts=F("attempts") + 1, last_error=message, claimed_by="")
+    Reminder.objects.filter(pk__in=[r.pk for r in digest.reminders]).mark_failed(run_id, error)
 
 
 def send_claimed(run_id: str, now: dt.datetime, result: SweepResult) -> None:

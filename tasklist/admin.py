@@ -2,9 +2,8 @@ from django.contrib import admin
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_policy import ReadOnlyHistoryAdmin
+from accounts.admin_policy import FileImportExportMixin, ReadOnlyHistoryAdmin
 from agencies.models import Agency
-from importers.admin_formats import PortalImportExportMixin
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task
 from tasklist.resources import TaskResource
 
@@ -90,16 +89,16 @@ class ResponsibleAgencyFilter(_AgencyInRoleFilter):
 
 
 @admin.register(Task)
-class TaskAdmin(PortalImportExportMixin, ReadOnlyHistoryAdmin):
+class TaskAdmin(FileImportExportMixin, ReadOnlyHistoryAdmin):
     resource_classes = [TaskResource]
-    list_display = ["number", "short_content", "section", "status"]
+    list_display = ["plan", "number", "short_content", "section", "status"]
     list_display_links = ["short_content"]
     list_filter = [
+        "section__part__plan",
         LeadAgencyFilter,
         ResponsibleAgencyFilter,
         CooperatingAgencyFilter,
         "status",
-        "section__part__plan",
     ]
     search_fields = ["content", "assignments__agency__name", "assignments__printed_name"]
     list_select_related = ["section__part__plan"]
@@ -111,6 +110,10 @@ class TaskAdmin(PortalImportExportMixin, ReadOnlyHistoryAdmin):
     @admin.display(description=_("content"))
     def short_content(self, obj):
         return obj.content[:60]
+
+    @admin.display(description=_("plan"), ordering="section__part__plan__doc_number")
+    def plan(self, obj):
+        return obj.section.part.plan.doc_number
 
 
 @admin.register(Assignment)

@@ -233,3 +233,76 @@ def admin_task_form(task, role_of=lambda index, assignment: assignment.role) -> 
             }
         )
     return data
+
+
+# ---------------------------------------------------------------------------
+# Shared clients and scenes (one definition each; the test files ask for them by name)
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def office(alice):
+    """A browser session of the 督查室 (alice)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def english():
+    """Messages in English, for tests that read them (the portal speaks Chinese by default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on localhost (tests/smtp.py) that the portal's e-mail goes to."""
+    from tests.smtp import SmtpServer, use
+
+    server = SmtpServer()
+    server.start()
+    use(settings, server)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def scene(suqian, alice, bob, hank, charlie):
+    """The overdue agency scene (tests/smtp.py: overdue_scenario): reports owed, late and escalated."""
+    from tests.smtp import overdue_scenario
+
+    return overdue_scenario(suqian, alice=alice, bob=bob, hank=hank, charlie=charlie)
+
+
+@pytest.fixture
+def busy_period(suqian, bob, carol, charlie, alice, lead_assignment, coop_assignment):
+    """The busy period: due 3 days ago with every state present: on time, late, missing (one of them
+    a draft the office cannot see), and a closed task; the dashboard, its exports and the API read it."""
+    import datetime as dt
+
+    from supervision import actions
+    from tasklist.models import Assignment, TaskStatus
+
+    period = last_month(suqian, due_days_ago=3)
+    bobs = list(Assignment.objects.filter(agency__memberships__user=bob, role="lead", task__section__part__plan=suqian))
+    actions.submit_report(assignment=bobs[0], period=period, user=bob, data={"work_done": "按时"}, version=0)
+    late = actions.submit_report(assignment=bobs[1], period=period, user=bob, data={"work_done": "迟报"}, version=0)
+    late.submitted_at = timezone.now()  # today, after the due day
+    late.save()
+    earlier = period.due_on - dt.timedelta(days=1)
+    on_time = actions.submit_report(assignment=bobs[2], period=period, user=bob, data={"work_done": "按时"}, version=0)
+    on_time.submitted_at = timezone.make_aware(dt.datetime.combine(earlier, dt.time(23, 59)))
+    on_time.save()
+    first = bobs[0].reports.get(period=period)
+    first.submitted_at = on_time.submitted_at
+    first.save()
+    actions.save_report(assignment=bobs[4], period=period, user=bob, data={"work_done": "草稿"}, version=None)
+    closed = bobs[3].task
+    closed.status = TaskStatus.CLOSED
+    closed.save()
+    return period

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from accounts.lockout import Lockout, current_lockouts
 from accounts.roles import OFFICE_GROUP
-from supervision.models import AuditEvent
-from tests.test_login_security import english_client, lock, log_in, logged_in
+from audit.models import AuditEvent
+from tests.accounts.test_login_security import english_client, lock, log_in, logged_in
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.lockout import client_ip
-from supervision.models import AuditEvent
+from audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +103,7 @@ def test_the_lockout_ends_after_the_cool_off_and_attempts_do_not_extend_it(web, 
 
     time_machine.shift(dt.timedelta(seconds=2))  # 15:01
     response = log_in(web, "alice", "pw-alice")
-    assert response.status_code == 302 and response.url == reverse("tasklist:plan_list")
+    assert response.status_code == 302 and response.url == reverse("supervision:todo")  # the landing page
     assert logged_in(web)
 
 

@@ -20,14 +20,15 @@ from django.utils import timezone
 
 from accounts.roles import LEADER_GROUP
 from agencies.models import AgencyKind, Membership
+from audit.models import AuditEvent
 from portal.api.models import ApiToken
 from portal.api.pagination import PagePagination
 from portal.api.tokens import issue_token
 from supervision import actions, metrics
 from supervision.filters import ReportRowFilter
-from supervision.models import AuditEvent, ProgressReport, ReportingPeriod, ReportStatus
+from supervision.models import ProgressReport, ReportingPeriod, ReportStatus
 from tasklist.models import Assignment, AssignmentRole, Plan, Task, TaskStatus
-from tests.conftest import JILIN, last_month
+from tests.conftest import JILIN
 
 pytestmark = pytest.mark.django_db
 
@@ -372,24 +373,6 @@ def test_pages(alice, suqian, monkeypatch):
 # ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def busy_period(suqian, bob, carol, alice, lead_assignment, coop_assignment):
-    """A period due 3 days ago with reports on time, late, missing, and a closed task (as in test_dashboard)."""
-    period = last_month(suqian, due_days_ago=3)
-    leads = list(
-        Assignment.objects.filter(agency=lead_assignment.agency, role="lead", task__section__part__plan=suqian)
-    )
-    on_time = actions.submit_report(assignment=leads[0], period=period, user=bob, data={"work_done": "按时"}, version=0)
-    on_time.submitted_at = timezone.make_aware(dt.datetime.combine(period.due_on, dt.time(23, 59)))
-    on_time.save()
-    actions.submit_report(assignment=leads[1], period=period, user=bob, data={"work_done": "迟报"}, version=0)
-    actions.save_report(assignment=leads[2], period=period, user=bob, data={"work_done": "草稿"}, version=None)
-    closed = leads[3].task
-    closed.status = TaskStatus.CLOSED
-    closed.save()
-    return period
-
-
 NUMBER = re.compile(r'href="([^"]+)"(?: data-testid="[^"]+")? data-count="(\d+)"')
 
 
@@ -461,10 +444,11 @@ def test_figures_equal_the_dashboards(alice, busy_period, filters):
 def test_figures_of_the_busy_period(alice, busy_period, lead_assignment):
     figures = get(api(alice), "plan-figures", busy_period.plan_id, period=busy_period.pk).json()
     rsj = next(row for row in figures["agencies"] if row["agency_id"] == lead_assignment.agency_id)
-    # on time (23:59 on the due day), late, a draft counts as missing, one task closed.
-    assert (rsj["on_time"], rsj["late"], rsj["closed"]) == (1, 1, 1)
-    assert rsj["missing"] == rsj["due"] - 2 and rsj["missing"] > 0
-    assert rsj["on_time_rate"] == round(100 / rsj["due"], 1)
+    # The busy period (tests/conftest.py): two on time (the day before the due day), one late, a
+    # draft counts as missing, one task closed.
+    assert (rsj["on_time"], rsj["late"], rsj["closed"]) == (2, 1, 1)
+    assert rsj["missing"] == rsj["due"] - 3 and rsj["missing"] > 0
+    assert rsj["on_time_rate"] == round(200 / rsj["due"], 1)
     assert figures["totals"]["by_state"]["closed"] > 0
     assert sum(
         sum(part[light] for light in ("green", "yellow", "red", "closed")) for part in figures["lights_by_part"]

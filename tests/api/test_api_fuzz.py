@@ -51,7 +51,7 @@ def wsgi_in_test_transaction():
 def api_world(wsgi_in_test_transaction, alice, bob, hank, lead_assignment, period, settings):
     """Both seed plans, a current period, and reports in several states (submitted, returned,
     draft), so that the answers hold every shape the schema describes. The run sends far more
-    requests a minute than any caller may (tests/test_api_tokens.py tests the throttling)."""
+    requests a minute than any caller may (tests/api/test_api_tokens.py tests the throttling)."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"user": "100000/minute", "anon": "100000/minute"},

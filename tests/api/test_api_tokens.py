@@ -18,8 +18,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from portal.api.models import ApiToken
-from supervision.models import AuditEvent
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,6 @@ from django.utils import timezone, translation
 
 from supervision import metrics
 from tests.browser.test_report_workflow import log_in
-from tests.test_dashboard import busy_period  # noqa: F401  (the period with every state)
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +78,7 @@ def table_rows(page) -> list[list[str]]:
     ]
 
 
-def test_dashboard_charts_filter_and_drill_down(new_page, screenshot, alice, bob, busy_period):  # noqa: F811
+def test_dashboard_charts_filter_and_drill_down(new_page, screenshot, alice, bob, busy_period):
     from playwright.sync_api import expect
 
     plan = busy_period.plan

@@ -32,6 +32,7 @@ def test_the_liaison_and_the_office_pages_fit_a_phone(
     seen = {}
     for user, urls in {
         "bob": [
+            reverse("supervision:todo"),
             reverse("supervision:workspace"),
             reverse("supervision:report", args=[lead_assignment.pk, period.pk]),
             reverse("supervision:task", args=[lead_assignment.task_id]),
@@ -60,3 +61,16 @@ def test_the_liaison_and_the_office_pages_fit_a_phone(
 
 def page_widths_of_workspace(seen: dict, user: str) -> float:
     return seen[(user, reverse("supervision:workspace"))]["task"]
+
+
+def test_the_offices_menu_fits_a_desktop_screen(new_page, screenshot, alice, period):
+    """The office's menu has a dozen entries: at 1366 px they wrap inside the bar, and 退出 (log out)
+    stays on the screen."""
+    page = new_page()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    log_in(page, "alice", "pw-alice")
+    page.goto(reverse("supervision:review_queue"))
+    screenshot(page, "desktop-office-menu", full_page=False)
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    logout = page.locator("[data-testid=logout]").bounding_box()
+    assert width <= 1366 and logout["x"] + logout["width"] <= 1366, (width, logout)

@@ -18,7 +18,7 @@ random attributes; text plans from a grammar of part/section/task markers.
 CI runs a fixed, derandomized number of examples (the "importer-fuzz" profile below: about
 3,400 in 35 s on two cores). To run longer by hand, with fresh random inputs on every run:
 
-    FUZZ_EXAMPLES=5000 .venv/bin/pytest tests/test_importer_fuzz.py
+    FUZZ_EXAMPLES=5000 .venv/bin/pytest tests/importers/test_importer_fuzz.py
 
 See docs/importing.md, "Fuzzing the importer".
 """
@@ -48,13 +48,13 @@ import docx
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
 from django.utils.html import escape as html_escape
 from hypothesis import HealthCheck, currently_in_test_context, event, example, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
 from agencies.models import Agency, AgencyAlias
+from audit.models import AuditEvent
 from core.numerals import to_chinese
 from importers.draft import DraftError, PlanDraft
 from importers.layout import (
@@ -69,7 +69,6 @@ from importers.layout import (
 from importers.models import ImportSession, ImportStatus
 from importers.pipeline import draft_from_bytes
 from importers.readers import safety
-from supervision.models import AuditEvent
 from tasklist.exporters.cells import PartLines, SectionLines, TaskLine, flat_layout, own_layout
 from tasklist.exporters.docx import add_table
 from tasklist.exporters.xlsx import Sheet as WorkbookSheet
@@ -105,9 +104,8 @@ def fuzz(examples: int):
 
 
 @pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+def _in_english(english):
+    """Every test here reads the messages in English (the shared ``english`` fixture)."""
 
 
 # ---------------------------------------------------------------------------

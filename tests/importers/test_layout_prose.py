@@ -26,9 +26,8 @@ DOC_NUMBER = "某办发〔2024〕7号"
 
 
 @pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+def _in_english(english):
+    """Every test here reads the messages in English (the shared ``english`` fixture)."""
 
 
 @pytest.fixture(params=FORMATS)

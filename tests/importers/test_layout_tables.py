@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from importers.deadlines import parse_deadline
+from core.deadlines import parse_deadline
 from importers.draft import DraftError
 from importers.layout import layout, layout_sheets
 from importers.readers.base import Cell, Row

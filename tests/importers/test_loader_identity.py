@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from importers.deadlines import parse_deadline
+from core.deadlines import parse_deadline
 from importers.draft import PartDraft, PlanDraft, PlanMeta, SectionDraft, TaskDraft, UnitDraft
 from importers.loader import apply_draft
 from importers.models import ImportSession, ImportStatus

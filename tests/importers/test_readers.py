@@ -10,7 +10,6 @@ import zipfile
 
 import pytest
 from defusedxml import ElementTree
-from django.utils import translation
 from docx.oxml.parser import parse_xml
 
 from importers.draft import DraftError, PlanMeta
@@ -24,9 +23,8 @@ W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
 
 @pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+def _in_english(english):
+    """Every test here reads the messages in English (the shared ``english`` fixture)."""
 
 
 def texts(sheet: Sheet) -> dict[int, list[str]]:

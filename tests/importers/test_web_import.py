@@ -62,6 +62,22 @@ class TestPreviewAndConfirm:
         assert assignment.history.get().history_user.username == "alice"
         assert Assignment.history.filter(task__section__part__plan=plan).count() == 197
 
+    def test_the_imported_plan_asks_the_office_to_set_its_reporting_cycle(self, office, alice):
+        session = session_of(upload(office, SUQIAN_FILE.read_bytes(), "suqian.txt"))
+        page = office.post(reverse("importers:confirm", args=[session.pk]), follow=True)
+        plan = Plan.objects.get(doc_number=SUQIAN)
+        cycle_url = reverse("supervision:plan_cycle", args=[plan.pk])
+        assert 'data-testid="set-cycle"' in page.content.decode() and cycle_url in page.content.decode()
+        from supervision import actions
+        from supervision.forms import CycleForm
+
+        form = CycleForm({"kind": "monthly", "due_rule": "days_after_end", "due_value": 5,
+                          "starts_on": "2026-01-01", "ends_on": "2026-12-31"})  # fmt: skip
+        assert form.is_valid(), form.errors
+        actions.set_cycle(plan, alice, form.cleaned_data)
+        again = office.get(reverse("tasklist:plan_detail", args=[plan.pk])).content.decode()
+        assert 'data-testid="set-cycle"' not in again
+
     def test_a_second_confirm_is_refused_and_imports_nothing_twice(self, office):
         session = session_of(upload(office, SUQIAN_FILE.read_bytes()))
         office.post(reverse("importers:confirm", args=[session.pk]))

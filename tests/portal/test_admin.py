@@ -14,7 +14,7 @@ from tests.conftest import SUQIAN, admin_task_form
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = {"agencies", "tasklist", "supervision", "importers"}
+PROJECT_APPS = {"accounts", "agencies", "tasklist", "audit", "supervision", "importers"}
 RECORDS = {
     "importers.ImportSession",
     "supervision.ProgressReport",
@@ -23,12 +23,15 @@ RECORDS = {
     "supervision.LeaderComment",
     "supervision.ClosingRequest",
     "supervision.Notification",
-    "supervision.AuditEvent",
+    "audit.AuditEvent",
+    "accounts.AccountProfile",
     "supervision.ReportingCycle",
     "supervision.Extension",
     "supervision.Reminder",
     "supervision.UrgeNotice",
     "supervision.ScoringRule",
+    "supervision.SupervisionItem",
+    "supervision.ItemAttachment",
 }
 MODELS = [model for model in admin.site._registry if model._meta.app_label in PROJECT_APPS]
 
@@ -169,13 +172,13 @@ def test_the_admin_shows_the_office_no_agencys_draft(client, seeded, django_user
     listing = client.get(reverse("admin:supervision_progressreport_changelist"))
     assert listing.status_code == 200 and ProgressReport.objects.count() == 1
     assert listing.context["cl"].result_count == 0
-    trail = client.get(reverse("admin:supervision_auditevent_changelist"))
+    trail = client.get(reverse("admin:audit_auditevent_changelist"))
     # The clerk's own login is in the trail (accounts/auth_audit.py); the liaison's draft is not.
     assert [event.action for event in trail.context["cl"].result_list] == ["auth.login"]
 
 
 def test_the_task_page_edits_its_quantitative_targets(client, superuser):
-    """tasklist cannot import supervision (tests/test_layers.py): supervision/admin.py adds the
+    """tasklist cannot import supervision (tests/portal/test_layers.py): supervision/admin.py adds the
     targets' inline to the task's admin page, which must still show it."""
     client.force_login(superuser)
     task = Task.objects.filter(section__part__plan__doc_number=SUQIAN).first()

@@ -21,7 +21,7 @@ from supervision import actions
 from supervision.models import ProgressReport, ReportingCycle, ReportingPeriod, ReportStatus
 from tasklist.models import Task, TaskStatus
 from tests.conftest import SUQIAN, admin_task_form, last_month
-from tests.test_admin import RECORDS
+from tests.portal.test_admin import RECORDS
 
 pytestmark = pytest.mark.django_db
 

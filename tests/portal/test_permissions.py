@@ -10,6 +10,7 @@ What a cell means:
 * LOGIN: a redirect to the login page, nothing changed;
 * DONE: a redirect elsewhere, and the action happened (the case's state changed);
 * REFUSED: a redirect elsewhere (the page then says why), and nothing changed.
+* HANDED: 200 and the action happened: the answer is the page that hands a password over once.
 
 On top of the status, no response to agency B's staff (or to an anonymous user) may hold
 agency A's report texts or the content of the task A leads.
@@ -37,7 +38,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.html import escape
 
 from accounts.roles import LEADER_GROUP, OFFICE_GROUP
-from agencies.models import Membership, MembershipRole
+from agencies.models import Agency, Membership, MembershipRole
 from importers import actions as import_actions
 from importers.models import ImportSession, ImportStatus
 from supervision import actions
@@ -52,7 +53,7 @@ from supervision.models import (
     ScoringRule,
     UrgeNotice,
 )
-from tasklist.models import Assignment, AssignmentRole, Plan
+from tasklist.models import Assignment, AssignmentRole, Plan, Task
 from tests.conftest import JILIN, SUQIAN_FILE
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +64,7 @@ ROLES = (ANON, A_STAFF, B_STAFF, A_HEAD, OFFICE, LEADER)
 LOGIN = "login"
 DONE = "done"
 REFUSED = "refused"
+HANDED = "handed over"  # the action happened and its answer is a page, not a redirect (a password handout)
 
 # Agency A's report texts: they must never reach agency B.
 MARKER = "甲单位本期进展-PERMISSION-MARKER-1"
@@ -81,11 +83,11 @@ MATRIX = [
     ("login",                         "POST", "log in as alice",  DONE,    DONE,    DONE,    DONE,    DONE,    DONE),
     ("logout",                        "GET",  "-",                405,     405,     405,     405,     405,     405),
     ("logout",                        "POST", "-",                LOGIN,   LOGIN,   LOGIN,   LOGIN,   LOGIN,   LOGIN),
-    # one's own password (tests/test_login_security.py changes it; here the old one is wrong)
+    # one's own password (tests/accounts/test_login_security.py changes it; here the old one is wrong)
     ("password_change",               "GET",  "-",                LOGIN,   200,     200,     200,     200,     200),
     ("password_change",               "POST", "wrong old password",LOGIN,  200,     200,     200,     200,     200),
     ("password_change_done",          "GET",  "-",                LOGIN,   200,     200,     200,     200,     200),
-    # monitoring: no login, nothing secret (tests/test_health.py)
+    # monitoring: no login, nothing secret (tests/portal/test_health.py)
     ("healthz",                       "GET",  "-",                200,     200,     200,     200,     200,     200),
     # the plan browser
     ("tasklist:plan_list",            "GET",  "-",                LOGIN,   200,     200,     200,     200,     200),
@@ -97,8 +99,15 @@ MATRIX = [
     ("tasklist:agency_detail",        "GET",  "agency A",         LOGIN,   200,     404,     200,     200,     200),
     # the agency workspace and a task
     ("supervision:workspace",         "GET",  "-",                LOGIN,   200,     200,     200,     200,     200),
+    # 我的待办: an agency's own; the office and leaders, of no agency, go on to the plans
+    ("supervision:todo",              "GET",  "-",                LOGIN,   200,     200,     200,     302,     302),
     ("supervision:acknowledge",       "GET",  "A's assignment",   405,     405,     405,     405,     405,     405),
     ("supervision:acknowledge",       "POST", "A's assignment",   LOGIN,   DONE,    404,     DONE,    404,     404),
+    # 签收 all at once: each agency its own tasks; the office and leaders hold none
+    ("supervision:acknowledge_many",  "GET",  "-",                405,     405,     405,     405,     405,     405),
+    ("supervision:acknowledge_many",  "POST", "acknowledge all",  LOGIN,   DONE,    DONE,    DONE,    REFUSED, REFUSED),
+    ("supervision:edit_task",         "GET",  "A's task",         LOGIN,   403,     403,     403,     200,     403),
+    ("supervision:edit_task",         "POST", "edit A's task",    LOGIN,   403,     403,     403,     DONE,    403),
     ("supervision:task",              "GET",  "A's task",         LOGIN,   200,     404,     200,     200,     200),
     ("supervision:comment",           "GET",  "comment A's task", 405,     405,     405,     405,     405,     405),
     ("supervision:comment",           "POST", "comment A's task", LOGIN,   403,     404,     403,     DONE,    DONE),
@@ -123,6 +132,8 @@ MATRIX = [
     ("supervision:review_queue",      "POST", "accept in queue",  LOGIN,   403,     403,     403,     DONE,    403),
     ("supervision:closing_queue",     "GET",  "-",                LOGIN,   403,     403,     403,     200,     403),
     ("supervision:acknowledgements",  "GET",  "-",                LOGIN,   403,     403,     403,     200,     403),
+    ("supervision:urge_acknowledge",  "GET",  "-",                405,     405,     405,     405,     405,     405),
+    ("supervision:urge_acknowledge",  "POST", "urge A to acknowledge",LOGIN, 403,   403,     403,     DONE,    403),
     # reporting cycles, extensions, the overdue list and urging
     ("supervision:plan_cycle",        "GET",  "Suqian plan",      LOGIN,   403,     403,     403,     200,     403),
     ("supervision:plan_cycle",        "POST", "set a cycle",      LOGIN,   403,     403,     403,     DONE,    403),
@@ -148,9 +159,27 @@ MATRIX = [
     ("supervision:notifications",     "POST", "mark bob's read",  LOGIN,   DONE,    REFUSED, REFUSED, REFUSED, REFUSED),
     ("supervision:open_notification", "GET",  "open notification",405,     405,     405,     405,     405,     405),
     ("supervision:open_notification", "POST", "open notification",LOGIN,   DONE,    404,     404,     404,     404),
-    # the office's page of locked logins (tests/test_lockout_admin.py)
+    # the office's page of locked logins (tests/accounts/test_lockout_admin.py)
     ("lockouts",                      "GET",  "-",                LOGIN,   403,     403,     403,     200,     403),
     ("lockouts",                      "POST", "unlock a login",   LOGIN,   403,     403,     403,     DONE,    403),
+    # 忘记密码: open to everyone, saying the same whether or not an account has the address
+    ("password_reset",                "GET",  "-",                200,     200,     200,     200,     200,     200),
+    ("password_reset",                "POST", "ask a reset link", 302,     302,     302,     302,     302,     302),
+    ("password_reset_done",           "GET",  "-",                200,     200,     200,     200,     200,     200),
+    ("password_reset_confirm",        "GET",  "bad reset link",   200,     200,     200,     200,     200,     200),
+    ("password_reset_complete",       "GET",  "-",                200,     200,     200,     200,     200,     200),
+    # the agencies' accounts: the office's (tests/accounts/test_office_accounts.py); the contact list is scoped
+    ("agencies:accounts",             "GET",  "-",                LOGIN,   403,     403,     403,     200,     403),
+    ("agencies:agency_accounts",      "GET",  "agency A",         LOGIN,   403,     403,     403,     200,     403),
+    ("agencies:agency_accounts",      "POST", "create an account",LOGIN,   403,     403,     403,     HANDED,  403),
+    ("agencies:account_action",       "GET",  "disable bob",      LOGIN,   403,     403,     403,     405,     403),
+    ("agencies:account_action",       "POST", "disable bob",      LOGIN,   403,     403,     403,     DONE,    403),
+    ("agencies:contacts",             "GET",  "-",                LOGIN,   200,     200,     200,     200,     200),
+    # a collective unit's member agencies: the office's to give
+    ("agencies:collective_members",   "GET",  "各县（区）",        LOGIN,   403,     403,     403,     200,     403),
+    ("agencies:collective_members",   "POST", "set the members",  LOGIN,   403,     403,     403,     DONE,    403),
+    ("importers:accounts",            "GET",  "-",                LOGIN,   403,     403,     403,     200,     403),
+    ("importers:accounts",            "POST", "upload accounts",  LOGIN,   403,     403,     403,     HANDED,  403),
     # the web import: the office's, and a session is its uploader's
     ("importers:upload",              "GET",  "-",                LOGIN,   403,     403,     403,     200,     403),
     ("importers:upload",              "POST", "upload a plan",    LOGIN,   403,     403,     403,     DONE,    403),
@@ -163,7 +192,7 @@ MATRIX = [
     ("importers:cancel",              "GET",  "cancel import",    LOGIN,   403,     403,     403,     405,     403),
     ("importers:cancel",              "POST", "cancel import",    LOGIN,   403,     403,     403,     DONE,    403),
     # the read API (docs/api.md): anonymous gets 401 (a token is expected), not the login page;
-    # scoped like the pages; figures like the dashboards. A POST answers 405 (tests/test_api.py).
+    # scoped like the pages; figures like the dashboards. A POST answers 405 (tests/api/test_api.py).
     ("api:api-root",                  "GET",  "-",                401,     200,     200,     200,     200,     200),
     ("api:schema",                    "GET",  "-",                401,     200,     200,     200,     200,     200),
     ("api:plan-list",                 "GET",  "-",                401,     200,     200,     200,     200,     200),
@@ -178,8 +207,32 @@ MATRIX = [
     # A's returned report is A's alone until sent again; its submitted one the office reads.
     ("api:report-detail",             "GET",  "A's report (API)", 401,     200,     404,     200,     404,     404),
     ("api:report-detail",             "GET",  "A's sent report",  401,     200,     404,     200,     200,     200),
+    # 督办事项 (tests/test_items.py): the office registers; the register is the office's and the
+    # leaders'; an item, its papers and its basis files whoever may see it (A leads it, B is not on it)
+    ("supervision:items",             "GET",  "-",                LOGIN,   403,     403,     403,     200,     200),
+    ("supervision:register_item",     "GET",  "-",                LOGIN,   403,     403,     403,     200,     403),
+    ("supervision:register_item",     "POST", "register an item", LOGIN,   403,     403,     403,     DONE,    403),
+    ("supervision:item",              "GET",  "A's item",         LOGIN,   200,     404,     200,     200,     200),
+    ("supervision:item_notice",       "GET",  "A's item",         LOGIN,   200,     404,     200,     200,     200),
+    ("supervision:item_feedback",     "GET",  "A's item",         LOGIN,   200,     404,     200,     200,     200),
+    ("supervision:item_attachment",   "GET",  "A's item basis",   LOGIN,   200,     404,     200,     200,     200),
 ]
 # fmt: on
+
+
+def _counties() -> Agency:
+    return Agency.objects.get(jurisdiction="宿迁市", name="各县（区）")
+
+
+def _task_edit(task, content: str) -> dict:
+    """The task edit form as the page posts it: the text and one row per unit as it stands."""
+    units = list(task.assignments.order_by("order", "pk"))
+    data = {"content": content, "deadline_text": task.deadline_text, "due_on": "", "units-TOTAL_FORMS": len(units),
+            "units-INITIAL_FORMS": len(units), "units-MIN_NUM_FORMS": 0, "units-MAX_NUM_FORMS": 200}  # fmt: skip
+    for index, unit in enumerate(units):
+        data |= {f"units-{index}-assignment": unit.pk, f"units-{index}-agency": unit.agency_id,
+                 f"units-{index}-role": unit.role}  # fmt: skip
+    return data
 
 
 @dataclass(frozen=True)
@@ -190,6 +243,19 @@ class Case:
     args: Callable[[SimpleNamespace], list] = lambda w: []
     data: Callable[[SimpleNamespace], dict] = lambda w: {}
     state: Callable[[SimpleNamespace], object] | None = None
+
+
+def _accounts_sheet(agency: str) -> bytes:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["单位", "姓名", "手机", "邮箱", "角色"])
+    book.active.append([agency, "新联络员", "13800000012", "", "联络员"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _reload(obj):
@@ -215,6 +281,12 @@ CASES = {
     "Suqian .xlsx": Case(args=lambda w: [w.suqian.pk, "xlsx"]),
     "Jilin .docx": Case(args=lambda w: [w.jilin.pk, "docx"]),
     "agency A": Case(args=lambda w: [w.agency_a.pk]),
+    "各县（区）": Case(args=lambda w: [_counties().pk]),
+    "set the members": Case(
+        args=lambda w: [_counties().pk],
+        data=lambda w: {"members": [Agency.objects.get(name="沭阳县人民政府").pk]},
+        state=lambda w: sorted(_counties().members.values_list("pk", flat=True)),
+    ),
     "A's assignment": Case(
         args=lambda w: [w.lead.pk],
         state=lambda w: Acknowledgement.objects.filter(assignment=w.lead).exists(),
@@ -290,6 +362,19 @@ CASES = {
         data=lambda w: {"enabled": "on", "base": "100", "missing_penalty": "5", "late_penalty": "2"},
         state=lambda w: ScoringRule.objects.filter(plan=w.suqian).exists(),
     ),
+    "acknowledge all": Case(
+        data=lambda w: {"all": "1"},
+        state=lambda w: Acknowledgement.objects.count(),
+    ),
+    "edit A's task": Case(
+        args=lambda w: [w.lead.task_id],
+        data=lambda w: _task_edit(w.lead.task, "权限矩阵修改后的内容"),
+        state=lambda w: Task.objects.get(pk=w.lead.task_id).content,
+    ),
+    "urge A to acknowledge": Case(
+        data=lambda w: {"agency": [w.lead.agency_id]},
+        state=lambda w: UrgeNotice.objects.count(),
+    ),
     "urge A": Case(
         data=lambda w: {"assignment": [w.lead.pk], "message": "请抓紧报送。"},
         state=lambda w: UrgeNotice.objects.count(),
@@ -310,9 +395,62 @@ CASES = {
     ),
     "confirm import": Case(args=lambda w: [w.session.pk], state=lambda w: _reload(w.session).status),
     "cancel import": Case(args=lambda w: [w.session.pk], state=lambda w: _reload(w.session) is not None),
+    "ask a reset link": Case(data=lambda w: {"email": "nobody@example.cn"}),
+    "bad reset link": Case(args=lambda w: ["MQ", "bad-token"]),
+    "create an account": Case(
+        args=lambda w: [w.agency_a.pk],
+        data=lambda w: {"name": "新联络员", "mobile": "13800000011", "role": MembershipRole.STAFF},
+        state=lambda w: User.objects.count(),
+    ),
+    "disable bob": Case(
+        args=lambda w: [w.users[A_STAFF].pk, "disable"],
+        state=lambda w: User.objects.get(username="bob").is_active,
+    ),
+    "upload accounts": Case(
+        data=lambda w: {"file": SimpleUploadedFile("accounts.xlsx", _accounts_sheet(w.agency_a.name))},
+        state=lambda w: User.objects.count(),
+    ),
     "A's report (API)": Case(args=lambda w: [w.report.pk]),
     "A's sent report": Case(args=lambda w: [w.report_2.pk]),
 }
+
+
+def _item_of_a(w):
+    """A 督办事项 agency A leads, with one basis file, registered inside the cell's savepoint."""
+    from supervision.actions.items import ItemData, register_item
+
+    return register_item(
+        w.users[OFFICE],
+        ItemData(
+            title="权限矩阵督办事项",
+            source="leader_instruction",
+            basis="领导批示。",
+            content="权限矩阵督办事项的内容",
+            leads=[w.agency_a],
+            report_by=w.period.due_on,
+            files=[SimpleUploadedFile("basis.pdf", PDF)],
+        ),
+    )
+
+
+def _item_form(w) -> dict:
+    return {"source": "meeting_decision", "title": "矩阵立项", "basis": "会议纪要。", "content": "矩阵立项的内容",
+            "leads": [w.agency_a.pk], "reporting": "once", "report_by": w.period.due_on.isoformat()}  # fmt: skip
+
+
+def _item_count(w) -> int:
+    from supervision.models import SupervisionItem
+
+    return SupervisionItem.objects.count()
+
+
+CASES.update(
+    {
+        "A's item": Case(args=lambda w: [_item_of_a(w).pk]),
+        "A's item basis": Case(args=lambda w: [_item_of_a(w).attachments.get().pk]),
+        "register an item": Case(data=_item_form, state=_item_count),
+    }
+)
 
 
 # ---------------------------------------------------------------------------
@@ -419,6 +557,8 @@ def outcome(response, changed: bool | None) -> object:
         got = LOGIN
     elif status == 302 and changed is not None:
         return DONE if changed else REFUSED
+    elif status == 200 and changed:
+        return HANDED
     else:
         got = status
     return f"{got}, but it changed the state" if changed else got
@@ -547,7 +687,7 @@ def csrf_probes():
         if name not in rows or (method == "POST" and rows[name][0] != "POST"):
             rows[name] = (method, case, dict(zip(ROLES, cells, strict=True)))
     for name, (method, case, cells) in sorted(rows.items()):
-        for wanted in (DONE, 200, REFUSED, LOGIN):
+        for wanted in (DONE, HANDED, 200, REFUSED, LOGIN, 302):
             actor = next((role for role in (OFFICE, A_STAFF, LEADER, ANON) if cells[role] == wanted), None)
             if actor is not None:
                 # A GET row is posted to only to show the token is checked there too.
@@ -763,7 +903,7 @@ def test_admin_needs_is_staff(bob, alice, client):
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "http://testserver.evil.example/"])
 def test_next_never_leaves_the_site(bob, client, target):
     response = client.post(reverse("login"), {"username": "bob", "password": "pw-bob", "next": target})
-    assert response.status_code == 302 and response.url == reverse("tasklist:plan_list")
+    assert response.status_code == 302 and response.url == reverse("supervision:todo")  # bob's landing page
     client.force_login(bob)
     response = client.post(reverse("supervision:notifications"), {"all": "1", "next": target})
     assert response.status_code == 302 and response.url == reverse("supervision:notifications")

@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from supervision import actions, approvals
 from supervision.models import (
-    AuditEvent,
     ClosingRequest,
     ClosingStatus,
     Extension,

@@ -26,7 +26,7 @@ from portal.celery import app
 from supervision.models import Reminder, SendState
 from supervision.tasks import sweep_reminders
 from tests.conftest import ROOT, requires
-from tests.smtp import SmtpServer, overdue_scenario, use
+from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,20 +56,6 @@ def broker():
     yield BROKER
     client.flushdb()
     client.close()
-
-
-@pytest.fixture
-def smtp(settings):
-    server = SmtpServer()
-    server.start()
-    use(settings, server)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def scene(suqian, alice, bob, hank, charlie):
-    return overdue_scenario(suqian, alice=alice, bob=bob, hank=hank, charlie=charlie)
 
 
 def worker_database_url() -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from agencies.models import Membership
+from audit.models import AuditEvent
 from supervision import actions
-from supervision.models import AuditEvent, ClosingRequest, ProgressReport, ReportStatus
+from supervision.models import ClosingRequest, ProgressReport, ReportStatus
 from tests.threads import race
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from supervision import actions, obligations
 from supervision.models import (
-    AuditEvent,
     Extension,
     ExtensionStatus,
     Notification,
@@ -54,6 +54,9 @@ def test_office_sets_a_cycle_and_the_periods_follow(alice, suqian):
     assert periods[0].due_on == dt.date(2021, 7, 5)
     assert ReportingCycle.objects.get(plan=suqian).kind == "monthly"
     assert AuditEvent.objects.filter(action="cycle.set", actor=alice).count() == 1
+    # The saved dates come back in the form as the browser's date picker reads them (ISO), in Chinese too.
+    form = office.get(reverse("supervision:plan_cycle", args=[suqian.pk])).content.decode()
+    assert f'value="{CYCLE["starts_on"]}"' in form and f'value="{CYCLE["ends_on"]}"' in form
 
     # Quarterly instead: the monthly periods go, except June, which holds a report (and so
     # stands instead of the second quarter, which would start on the same day).
@@ -203,6 +206,7 @@ def test_urge_from_the_overdue_list_sends_one_notice_per_agency(
     assert notices[lead_assignment.agency_id].state == SendState.SENT
     urged = [m for m in mail.outbox if m.to == ["bob@example.org"]]
     assert len(urged) == 1 and "请于本周五前报送。" in urged[0].body and urged[0].subject.startswith("【督办单】")
+    assert all(f"{a.task.reference} {a.task.content[:20]}" in urged[0].body for a in a_tasks)  # "（一）第1项 …"
     assert Notification.objects.filter(recipient=bob, kind=NotificationKind.URGE).count() == 1
     # Recorded on the task: the task page lists the notice.
     page = client_for(bob).get(reverse("supervision:task", args=[a_tasks[0].task_id]))

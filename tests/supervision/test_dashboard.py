@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -13,35 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from supervision import actions, metrics
+from supervision import metrics
 from supervision.models import ReportingPeriod
-from tasklist.models import Assignment, TaskStatus
-from tests.conftest import last_month
+from tasklist.models import Assignment
 
 LINK = re.compile(r'href="(/dashboard/plans/[^"]+)"(?: data-testid="[^"]+")? data-count="(\d+)"')
 ROW_COUNT = re.compile(r'data-testid="row-count" data-count="(\d+)"')
-
-
-@pytest.fixture
-def busy_period(suqian, bob, carol, charlie, alice, lead_assignment, coop_assignment):
-    """A period due 3 days ago with every state present: on time, late, missing, closed, extended."""
-    period = last_month(suqian, due_days_ago=3)
-    bobs = list(Assignment.objects.filter(agency__memberships__user=bob, role="lead", task__section__part__plan=suqian))
-    actions.submit_report(assignment=bobs[0], period=period, user=bob, data={"work_done": "按时"}, version=0)
-    late = actions.submit_report(assignment=bobs[1], period=period, user=bob, data={"work_done": "迟报"}, version=0)
-    late.submitted_at = timezone.now()  # today, after the due day
-    late.save()
-    earlier = period.due_on - dt.timedelta(days=1)
-    on_time = actions.submit_report(assignment=bobs[2], period=period, user=bob, data={"work_done": "按时"}, version=0)
-    on_time.submitted_at = timezone.make_aware(dt.datetime.combine(earlier, dt.time(23, 59)))
-    on_time.save()
-    first = bobs[0].reports.get(period=period)
-    first.submitted_at = on_time.submitted_at
-    first.save()
-    closed = bobs[3].task
-    closed.status = TaskStatus.CLOSED
-    closed.save()
-    return period
 
 
 def links_of(client, url):

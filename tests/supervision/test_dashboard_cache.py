@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from supervision import actions, figure_cache, metrics
-from supervision.models import ClosingRequest, ProgressReport
+from supervision.models import ClosingRequest, ProgressReport, ReportingPeriod
 from tests.conftest import last_month
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
@@ -28,13 +28,6 @@ TOTAL = re.compile(r'data-testid="total-([a-z_]+)" data-count="(\d+)"')
 def due_period(suqian):
     """A period due 3 days ago: every report not filed is missing."""
     return last_month(suqian, due_days_ago=3)
-
-
-@pytest.fixture
-def office(alice):
-    client = Client()
-    client.force_login(alice)
-    return client
 
 
 def url_of(period, **query) -> str:
@@ -108,14 +101,25 @@ def test_a_returned_report_shows_at_once(
 def test_a_closed_task_shows_at_once(
     office, alice, due_period, lead_assignment, bob, django_capture_on_commit_callbacks
 ):
+    """Closing removes what is not yet due (a period due in 5 days) and keeps what was already
+    missed (the period due 3 days ago): docs/metrics.md, "What closing removes"."""
     task = lead_assignment.task
-    owing = metrics.report_rows(due_period.plan, due_period, timezone.localdate()).filter(task=task).count()
-    before = totals(office, url_of(due_period))
+    today = timezone.localdate()
+    coming = ReportingPeriod.objects.create(
+        plan=due_period.plan,
+        label="本月",
+        starts_on=today - dt.timedelta(days=5),
+        ends_on=today,
+        due_on=today + dt.timedelta(days=5),
+    )
+    owing = metrics.report_rows(coming.plan, coming, timezone.localdate()).filter(task=task).count()
+    before, missed = totals(office, url_of(coming)), totals(office, url_of(due_period))
     request = actions.apply_to_close(task, bob, "已完成全部工作")
     with django_capture_on_commit_callbacks(execute=True):
         actions.approve_closing(ClosingRequest.objects.get(pk=request.pk), alice)
-    after = totals(office, url_of(due_period))
+    after = totals(office, url_of(coming))
     assert owing >= 1 and after["due"] == before["due"] - owing
+    assert totals(office, url_of(due_period)) == missed
 
 
 def test_a_renamed_agency_and_a_moved_due_day_show_at_once(

@@ -11,18 +11,14 @@ import zipfile
 import docx
 import openpyxl
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from supervision import exports, metrics
 from supervision.models import ProgressReport, ReportStatus
 from tasklist.models import Assignment, AssignmentRole
-from tests import test_dashboard
 
 pytestmark = pytest.mark.django_db
-
-busy_period = test_dashboard.busy_period
 
 AGENCY_HEADER = [
     "单位",
@@ -41,13 +37,6 @@ AGENCY_HEADER = [
 ]
 OVERDUE_HEADER = ["单位", "角色", "方案", "任务", "报送周期", "报送时限", "逾期天数"]
 RSJ = "市人力资源和社会保障局"
-
-
-@pytest.fixture
-def office(alice):
-    client = Client()
-    client.force_login(alice)
-    return client
 
 
 def workbook(response):
@@ -108,7 +97,7 @@ def test_agency_export_has_the_dashboards_numbers(office, busy_period):
     assert body(sheet) == expected_rows(table)
     assert body(sheet) == expected_rows(metrics.agency_table(plan, busy_period, today))
     rsj = next(row for row in body(sheet) if row[0] == RSJ)
-    assert (rsj[6], rsj[7], rsj[5]) == (2, 1, 3)  # on time, late, submitted: test_dashboard's figures
+    assert (rsj[6], rsj[7], rsj[5]) == (2, 1, 3)  # on time, late, submitted: the busy period's (tests/conftest.py)
     title, subtitle = sheet["A1"].value, sheet["A2"].value
     assert plan.title in title and busy_period.label in title and "统计表" in title
     assert plan.doc_number in subtitle and exports.chinese_date(today) in subtitle

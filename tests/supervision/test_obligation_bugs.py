@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from core.lights import Light
 from supervision import metrics
 from supervision.models import Extension, ExtensionStatus, ProgressReport, ReportingCycle, ReportStatus
 from supervision.reminders import owed_reminders
-from supervision.rules import Light
 from tasklist.exporters.cells import load_outline, load_progress
 from tasklist.models import Assignment, AssignmentRole
 from tests.conftest import last_month

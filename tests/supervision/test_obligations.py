@@ -10,6 +10,7 @@ import itertools
 import pytest
 from django.utils import timezone
 
+from core.lights import Light
 from supervision import obligations, rules
 from supervision.models import (
     FILED_STATUSES,
@@ -115,7 +116,7 @@ def test_the_sql_light_and_due_date_agree_with_the_pure_rule(settings, grid, soo
     settings.REMINDER_DUE_SOON_DAYS = soon_days
     plan, today, _ = grid
     cases = {key: (due, rules.traffic_light(due, submitted_on, today)) for key, (due, submitted_on) in _reference(grid)}
-    assert {light for _, light in cases.values()} == {rules.Light.GREEN, rules.Light.YELLOW, rules.Light.RED}
+    assert {light for _, light in cases.values()} == {Light.GREEN, Light.YELLOW, Light.RED}
     # One period's rows (the dashboard, the API, the plan export).
     seen = {}
     for period in ReportingPeriod.objects.filter(plan=plan):
@@ -176,4 +177,51 @@ def test_a_closed_task_shows_closed_and_a_cooperating_unit_not_asked_shows_nothi
     assert rows.values_list("must_report", "light").get() == (False, None)
     coop_assignment.task.status = "closed"
     coop_assignment.task.save(update_fields=["status"])
-    assert rows.values_list("light", flat=True).get() == rules.Light.CLOSED
+    assert rows.values_list("light", flat=True).get() == Light.CLOSED
+
+
+def test_the_to_do_list_is_every_outstanding_case_ordered_by_urgency(settings, grid):
+    """``to_do`` (我的待办) on the grid: exactly the cases whose report has not reached the office,
+    overdue (red) first, then due soon (yellow), then returned, then the rest, oldest due first in
+    each; its overdue rows are ``overdue_reports``, the office's overdue list."""
+    settings.REMINDER_DUE_SOON_DAYS = 3
+    plan, today, _ = grid
+    statuses = {(r.assignment_id, r.period_id): r.status for r in ProgressReport.objects.filter(period__plan=plan)}
+    expected = {}
+    for key, (due, submitted_on) in _reference(grid):
+        if statuses.get(key) in FILED_STATUSES:
+            continue
+        light = rules.traffic_light(due, submitted_on, today)
+        if light == Light.RED:
+            urgency = obligations.OVERDUE
+        elif light == Light.YELLOW:
+            urgency = obligations.DUE_SOON
+        elif statuses.get(key) == ReportStatus.RETURNED:
+            urgency = obligations.RETURNED
+        else:
+            urgency = obligations.THIS_PERIOD
+        expected[key] = (due, urgency)
+    rows = obligations.to_do(Assignment.objects.filter(task__section__part__plan=plan), today)
+    listed = [
+        ((pk, period_id), (due_on, urgency))
+        for pk, period_id, due_on, urgency in rows.values_list("pk", "period_id", "due_on", "urgency")
+        if (pk, period_id) in grid[2]
+    ]
+    assert dict(listed) == expected and len(listed) == len(expected)
+    assert {urgency for _, urgency in expected.values()} == set(obligations.URGENCY)
+    order = [(urgency, due_on) for _, (due_on, urgency) in listed]
+    assert order == sorted(order)
+    overdue = {key for key, (_, urgency) in expected.items() if urgency == obligations.OVERDUE}
+    assert {
+        key for key in obligations.overdue_reports(today).values_list("pk", "period_id") if key in grid[2]
+    } == overdue
+
+
+def test_owed_by_gives_each_assignment_its_owed_periods_oldest_first(suqian, period, last_period, lead_assignment):
+    today = timezone.localdate()
+    owed = obligations.owed_by([lead_assignment.pk], today)
+    assert [row.period_id for row in owed[lead_assignment.pk]] == [last_period.pk, period.pk]
+    assert owed[lead_assignment.pk][0].urgency == obligations.OVERDUE
+    lead_assignment.task.status = "closed"
+    lead_assignment.task.save(update_fields=["status"])
+    assert obligations.owed_by([lead_assignment.pk], today) == {}

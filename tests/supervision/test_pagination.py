@@ -24,9 +24,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from core.pagination import PAGE_SIZE
 from supervision.models import (
-    AuditEvent,
     ClosingRequest,
     Extension,
     Notification,

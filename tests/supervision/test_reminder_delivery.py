@@ -19,24 +19,9 @@ from django.utils import timezone
 
 from supervision import actions, reminders, urging
 from supervision.models import Notification, NotificationKind, Reminder, ReminderKind, SendState, UrgeNotice
-from tests.smtp import SmtpServer, overdue_scenario, use
 from tests.threads import race
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def smtp(settings):
-    server = SmtpServer()
-    server.start()
-    use(settings, server)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def scene(suqian, alice, bob, hank, charlie):
-    return overdue_scenario(suqian, alice=alice, bob=bob, hank=hank, charlie=charlie)
 
 
 def emailed(scene) -> Q:

@@ -185,6 +185,9 @@ def test_digest_is_in_chinese_with_links(people, late_period, lead_assignment, s
     assert message.subject.startswith("【催办】")
     assert "逾期" in message.body
     assert f"https://duban.example.org/reports/{lead_assignment.pk}/{late_period.pk}/" in message.body
+    # Numbers restart in each section: every item names its section with the number ("（一）第1项").
+    task = lead_assignment.task
+    assert task.reference.startswith("（") and f"{task.reference} {task.content[:20]}" in message.body
 
 
 def test_a_long_digest_lists_the_first_items_and_links_to_the_rest(people, late_period, settings):
@@ -200,7 +203,7 @@ def test_a_long_digest_lists_the_first_items_and_links_to_the_rest(people, late_
 
 def test_a_waiting_reminder_is_cancelled_once_the_report_is_filed(people, late_period, lead_assignment, settings):
     """SMTP down: the reminders wait; the report is filed meanwhile; the next sweep does not send them."""
-    settings.EMAIL_BACKEND = "tests.test_reminders.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.supervision.test_reminders.RefusingBackend"
     reminders.sweep()
     waiting = Reminder.objects.filter(assignment=lead_assignment)
     assert set(waiting.values_list("state", flat=True)) == {SendState.PENDING}

@@ -8,11 +8,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from supervision import actions
 from supervision.models import (
     Acknowledgement,
     Attachment,
-    AuditEvent,
     ClosingRequest,
     ClosingStatus,
     Notification,

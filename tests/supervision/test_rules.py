@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from supervision import rules
+from core.lights import Light, worst
 from supervision.cycles import due_date, generate_periods
-from supervision.rules import Light, light_at, reminder_steps, traffic_light
+from supervision.rules import light_at, reminder_steps, traffic_light
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DUE = dt.date(2021, 6, 30)
@@ -69,8 +69,8 @@ def test_the_portals_clock_is_frozen_at_the_boundary(settings):
 
 
 def test_worst_light_of_a_task():
-    assert rules.worst([Light.GREEN, Light.RED, Light.YELLOW]) == Light.RED
-    assert rules.worst([]) is None
+    assert worst([Light.GREEN, Light.RED, Light.YELLOW]) == Light.RED
+    assert worst([]) is None
     assert traffic_light(DUE, DUE, NEXT_DAY) == Light.GREEN
 
 

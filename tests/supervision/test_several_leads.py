@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from importers.draft import PartDraft, PlanDraft, PlanMeta, SectionDraft, TaskDraft, UnitDraft
 from importers.loader import apply_draft
-from supervision import actions, metrics
+from supervision import access, actions, metrics
 from supervision.models import ClosingRequest, ClosingStatus, ProgressReport
 from supervision.obligations import outstanding_reports
 from tasklist.exporters.cells import load_outline, load_progress
@@ -144,16 +144,16 @@ def test_the_second_lead_cannot_apply_to_close_but_the_first_can(bob, carol, lea
 def test_the_compiling_lead_is_the_lowest_order_and_follows_a_reordering(bob, carol, lead_assignment, second_lead):
     task = Task.objects.get(pk=lead_assignment.task_id)
     assert task.compiling_lead == lead_assignment
-    assert actions.closing_assignment(bob, task) == lead_assignment
-    assert actions.closing_assignment(carol, task) is None
+    assert access.closing_assignment(bob, task) == lead_assignment
+    assert access.closing_assignment(carol, task) is None
 
     lead_assignment.order, second_lead.order = second_lead.order, lead_assignment.order
     lead_assignment.save()
     second_lead.save()
     assert task.compiling_lead == second_lead
     assert list(Assignment.objects.compiling_leads().filter(task=task)) == [second_lead]
-    assert actions.closing_assignment(carol, task) == second_lead
-    assert actions.closing_assignment(bob, task) is None
+    assert access.closing_assignment(carol, task) == second_lead
+    assert access.closing_assignment(bob, task) is None
     assert actions.apply_to_close(task, carol, "汇总后申请").assignment == second_lead
 
 

@@ -539,3 +539,23 @@ def test_exports_carry_only_reports_the_reader_may_read(client, bob, carol, lead
     assert "牵头单位的进展" in cells(bob)
     carols = cells(carol)
     assert "牵头单位的进展" not in carols and "配合单位草稿" not in carols
+
+
+def test_notifications_name_the_task_and_open_what_they_are_about(bob_client, bob, alice, lead_assignment, period):
+    """An urge notice about several tasks opens the to-do list, a 催签 the workspace where tasks are
+    acknowledged; a task's notice names it with its section ("（一）第1项"); 办结 reads as closed."""
+    from supervision.models import NotificationKind
+
+    other = Assignment.objects.held_by(bob).exclude(pk=lead_assignment.pk).first()
+    actions.urge(lead_assignment.agency, [lead_assignment.task, other.task], alice, "请报送")
+    actions.urge(lead_assignment.agency, [lead_assignment.task], alice, "", kind="acknowledge")
+    items = {n.kind: n for n in Notification.objects.filter(recipient=bob)}
+    for kind, target in (
+        (NotificationKind.URGE, "supervision:todo"),
+        (NotificationKind.ACKNOWLEDGE_URGED, "supervision:workspace"),
+    ):
+        opened = bob_client.post(reverse("supervision:open_notification", args=[items[kind].pk]))
+        assert opened["Location"] == reverse(target)
+    listing = bob_client.get(reverse("supervision:notifications")).content.decode()
+    assert f"{lead_assignment.task.reference} {lead_assignment.task.content[:20]}" in listing
+    assert str(NotificationKind.TASK_CLOSED.label) == "任务已办结"

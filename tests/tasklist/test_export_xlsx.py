@@ -476,3 +476,42 @@ def test_staff_export_only_the_tasks_they_see(bob, alice):
     assert sorted(body(flat, 4)) == sorted(visible.values_list("content", flat=True))
     everything = workbook(export_plan_xlsx(plan, user=alice)).worksheets[1]
     assert len(body(everything, 4)) == Task.objects.filter(section__part__plan=plan).count()
+
+
+# ---------------------------------------------------------------------------
+# Row heights: wrapped text prints whole (neither Excel nor LibreOffice grows a row on opening)
+# ---------------------------------------------------------------------------
+
+
+@BOTH
+def test_a_row_with_wrapped_text_is_as_tall_as_its_lines(seeded, doc_number):
+    ws = workbook(export(doc_number)).worksheets[0]
+    widths = {column: ws.column_dimensions[get_column_letter(column)].width for column in range(1, ws.max_column + 1)}
+    merged_down = {
+        (row, column)
+        for merged in ws.merged_cells.ranges
+        if merged.max_row > merged.min_row
+        for row in range(merged.min_row, merged.max_row + 1)
+        for column in range(merged.min_col, merged.max_col + 1)
+    }
+    across = {
+        (merged.min_row, merged.min_col): sum(widths[c] for c in range(merged.min_col, merged.max_col + 1))
+        for merged in ws.merged_cells.ranges
+        if merged.max_row == merged.min_row
+    }
+    checked = 0
+    for row in range(FIRST_BODY_ROW, ws.max_row + 1):
+        texts = [
+            (across.get((row, column), widths[column]), str(ws.cell(row, column).value))
+            for column in range(1, ws.max_column + 1)
+            if ws.cell(row, column).value is not None and (row, column) not in merged_down
+        ]
+        # A 11 pt character is about 14.7 px, a column character 7 px: the characters one line holds.
+        lines = max((-(-len(text) // max(1, int(width * 7 / 14.67))) for width, text in texts), default=1)
+        height = ws.row_dimensions[row].height
+        if lines > 1:
+            assert height is not None and height >= lines * 11 * 1.3, (row, lines, height)
+            checked += 1
+        else:
+            assert height is None or height <= 2 * 11 * 1.45 + 4, (row, height)
+    assert checked > 10  # the seed plans' long tasks wrap

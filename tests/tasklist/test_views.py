@@ -36,7 +36,9 @@ class TestLogin:
     def test_login_with_the_form(self, client, alice):
         response = client.post(reverse("login"), {"username": "alice", "password": "pw-alice"})
         assert response.status_code == 302
-        assert response.url == reverse("tasklist:plan_list")
+        # The landing page: 我的待办 for agency staff; the office, of no agency, goes on to the plans.
+        assert response.url == reverse("supervision:todo")
+        assert client.get(response.url).url == reverse("tasklist:plan_list")
 
     def test_wrong_password_says_so_in_chinese(self, client, alice):
         response = client.post(reverse("login"), {"username": "alice", "password": "nope"})
