@@ -3,6 +3,8 @@
 PYTHON ?= python3
 # Development defaults; production sets DEBUG, SECRET_KEY, DATABASE_URL … itself (README, Configuration).
 export DEBUG ?= 1
+# make run PORT=8080 serves on another port.
+PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -22,12 +24,13 @@ setup: $(STAMP)
 	$(PY) manage.py migrate --noinput
 
 ## run: set up, load both seed plans and demo accounts, send the reminders owed (to var/mail/), serve
-## http://127.0.0.1:8000 (SQLite by default) with a daily reminder sweep beside it (no Redis needed).
+## http://127.0.0.1:$(PORT) (8000 unless PORT= is given; SQLite by default) with a daily reminder sweep beside it (no Redis needed).
+run: export PORTAL_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: setup
 	$(PY) manage.py seed_demo
 	$(PY) manage.py send_reminders
 	$(PY) manage.py send_reminders --daily & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## test: set up and run the whole suite (DATABASE_URL picks the database; SQLite by default).
 test: setup

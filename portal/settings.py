@@ -14,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 from portal.env import env_bool, env_int, env_list, env_str
 
@@ -45,8 +46,10 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",  # login lockout: before "portal", whose signal receivers follow axes' own
+    "accounts",  # the account profile: mobile, must-change-password flag (accounts/models.py)
     "agencies",
     "tasklist",
+    "audit",
     "supervision",
     "importers",
     "portal.api",  # the hashed API tokens (portal/api/models.py)
@@ -64,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.middleware.SessionExpiryMiddleware",
+    # A first or office-reset password is changed before any other page opens (accounts/first_password.py).
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -114,7 +119,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "tasklist:plan_list"
+LOGIN_REDIRECT_URL = "supervision:todo"  # agency staff land on 我的待办; the others go on to the plans
 LOGOUT_REDIRECT_URL = "login"
 
 # Login protection (docs/security.md). Axes' backend comes first: it refuses a locked-out login
@@ -134,7 +139,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_DISABLE_ACCESS_LOG = True  # logins are audited in supervision.AuditEvent (accounts/auth_audit.py)
+# The admin's import/export files pass the importer's checks (importers/admin_formats.py).
+ADMIN_FILE_FORMATS = ["importers.admin_formats.PortalXLSX", "importers.admin_formats.PortalCSV"]
+ADMIN_IMPORT_FORM = "importers.admin_formats.PortalImportForm"
+
+AXES_DISABLE_ACCESS_LOG = True  # logins are audited in the trail (accounts/auth_audit.py → audit)
 # The client's address: REMOTE_ADDR, or behind this many reverse proxies (nginx in front of gunicorn:
 # 1) the address the outermost one appended to X-Forwarded-For (accounts/lockout.py).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
@@ -148,6 +157,8 @@ SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 # Internationalisation: Chinese by default, English through the language switch.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# The filters' "any" choice reads 全部, not a row of dashes (django-filter).
+FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("All")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -208,6 +219,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "督查室 <duchashi@localhos
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Scripts only from the portal's own files (no inline script, no CDN: an intranet has no internet);
 # inline styles stay allowed for the charts' tooltips. Empty turns the header off.
+# How the supervising office signs what it issues (通报, 督办通知单) and registers items.
+SUPERVISING_OFFICE_NAME = env_str("SUPERVISING_OFFICE_NAME", "督查室")
+
 CONTENT_SECURITY_POLICY = env_str(
     "CONTENT_SECURITY_POLICY",
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "

@@ -19,6 +19,7 @@ import io
 from dataclasses import dataclass
 
 import docx
+from django.conf import settings
 from django.db.models import Model
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -31,9 +32,9 @@ from docx.shared import Mm, Pt
 
 from accounts.decorators import office_required, overseer_required
 from supervision import metrics
-from supervision.dashboard import filtered_rows, selected_period
-from supervision.models import ReportingPeriod
-from supervision.views import overdue_rows
+from supervision.dashboard import period_of
+from supervision.figures import Figures, figures
+from supervision.filters import overdue_rows
 from tasklist.exporters.cells import Column, Kind, Table
 from tasklist.exporters.docx import BODY_FONT, HEADING_FONT, add_table, set_up_fonts, with_fixed_dates, write_run
 from tasklist.exporters.xlsx import Sheet, sheet_name, write_workbook
@@ -41,7 +42,6 @@ from tasklist.models import Assignment, AssignmentRole, Plan, Task
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-ISSUER = "督查室"
 NONE = "—"  # a rate with nothing to count, as the dashboard prints it
 ROLE_WORDS = {AssignmentRole.LEAD: "牵头", AssignmentRole.COOPERATING: "配合", AssignmentRole.RESPONSIBLE: "责任"}
 FILENAME_LIMIT = 120
@@ -79,19 +79,26 @@ def filter_scope(filterset) -> str:
     return "；".join(shown)
 
 
-def _rows_of(request, plan: Plan, period: ReportingPeriod, today: dt.date):
-    """The dashboard's rows for this request: (rows, agency table, scope of the filters)."""
-    filterset, rows, active = filtered_rows(request, plan, period)
-    table = metrics.agency_table(plan, period, today, rows if active else None)
-    return rows, table, filter_scope(filterset) if active else ""
-
-
-def _dashboard_period(request, pk: int) -> tuple[Plan, ReportingPeriod]:
+def dashboard_figures(request, pk: int) -> Figures:
+    """The dashboard's figures for this request: the same plan, period and filters, on today."""
+    today = timezone.localdate()
     plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=pk)
-    period = selected_period(plan, request)
+    period = period_of(plan, request, today)
     if period is None:  # no period yet: the dashboard says so, there is nothing to export
         raise Http404
-    return plan, period
+    return figures(plan, period, request.GET, today)
+
+
+def scope_of(result: Figures) -> str:
+    return filter_scope(result.filterset) if result.filtered else ""
+
+
+ALL_PERIODS_WORDS = "全部报送周期"
+
+
+def period_words(result: Figures) -> str:
+    """The period as a document names it."""
+    return ALL_PERIODS_WORDS if result.all_periods else result.period.label
 
 
 # ---------------------------------------------------------------------------
@@ -131,24 +138,23 @@ def agency_row(figures: metrics.AgencyFigures) -> list:
     return [values[column.key] for column in AGENCY_COLUMNS]
 
 
-def agency_workbook(
-    plan: Plan, period: ReportingPeriod, table: list[metrics.AgencyFigures], today: dt.date, scope: str = ""
-) -> bytes:
+def agency_workbook(result: Figures) -> bytes:
     """The agency table as .xlsx: the plan and the period above the header, one row per agency."""
-    grid = Table(list(AGENCY_COLUMNS), [agency_row(figures) for figures in table])
-    title = f"{plan.title}{period.label}各单位任务进展报送情况统计表"
+    plan, today, scope, label = result.plan, result.today, scope_of(result), period_words(result)
+    grid = Table(list(AGENCY_COLUMNS), [agency_row(row) for row in result.table])
+    title = f"{plan.title}{label}各单位任务进展报送情况统计表"
     subtitle = "　".join(
         filter(
             None,
             [
                 plan.doc_number,
-                f"报送时限：{chinese_date(period.due_on)}",
+                "" if result.all_periods else f"报送时限：{chinese_date(result.period.due_on)}",
                 f"统计日期：{chinese_date(today)}",
                 f"筛选条件：{scope}" if scope else "",
             ],
         )
     )
-    name = sheet_name(f"{period.label}各单位报送情况")
+    name = sheet_name(f"{label}各单位报送情况")
     sheet = Sheet(name, grid, title, subtitle, merge_title=True, autofilter=False)
     return write_workbook([sheet], title=title, identifier=plan.doc_number, date=document_date(today))
 
@@ -156,11 +162,9 @@ def agency_workbook(
 @overseer_required
 def dashboard_export(request, pk: int):
     """The dashboard's agency table as a print-ready .xlsx: same period, same filters, same numbers."""
-    plan, period = _dashboard_period(request, pk)
-    today = timezone.localdate()
-    _rows, table, scope = _rows_of(request, plan, period, today)
-    data = agency_workbook(plan, period, table, today, scope)
-    return download(data, XLSX, f"{plan.doc_number} {period.label} 各单位报送情况.xlsx")
+    result = dashboard_figures(request, pk)
+    data = agency_workbook(result)
+    return download(data, XLSX, f"{result.plan.doc_number} {period_words(result)} 各单位报送情况.xlsx")
 
 
 # ---------------------------------------------------------------------------
@@ -265,12 +269,13 @@ class OverdueItem:
     agency: str
     task: str
     late_by: int
+    period: str = ""  # named when the bulletin covers every period
 
 
-def overdue_items(rows, today: dt.date) -> list[OverdueItem]:
-    """The period's missing reports (逾期未报), by agency in the dashboard's order, then in the plan's."""
+def overdue_items(result: Figures) -> list[OverdueItem]:
+    """The missing reports (逾期未报), by agency in the dashboard's order, then in the plan's."""
     missing = (
-        rows.filter(metrics.MEASURES[metrics.MISSING])
+        result.rows.filter(metrics.MEASURES[metrics.MISSING])
         .select_related("agency", "task")
         .order_by(
             "agency__sort_order",
@@ -278,9 +283,19 @@ def overdue_items(rows, today: dt.date) -> list[OverdueItem]:
             "task__section__part__number",
             "task__section__number",
             "task__order",
+            "period_due_on",
+            "period_id",
         )
     )
-    return [OverdueItem(row.agency.name, short_task(row.task), (today - _date(row.due_on)).days) for row in missing]
+    return [
+        OverdueItem(
+            row.agency.name,
+            short_task(row.task),
+            (result.today - _date(row.due_on)).days,
+            row.period_label if result.all_periods else "",
+        )
+        for row in missing
+    ]
 
 
 def _date(value) -> dt.date:
@@ -300,36 +315,38 @@ def quoted_title(title: str) -> str:
     return "《" + title.replace("《", "〈").replace("》", "〉") + "》"
 
 
-def bulletin_title(plan: Plan, period: ReportingPeriod) -> str:
-    return f"关于{plan.title}{period.label}任务进展情况的通报"
+def bulletin_title(plan: Plan, label: str) -> str:
+    return f"关于{plan.title}{label}任务进展情况的通报"
 
 
-def bulletin_text(plan, period, rows, table, today, scope="") -> list[tuple[str, str]]:
+def bulletin_text(result: Figures) -> list[tuple[str, str]]:
     """The bulletin as (kind, text) blocks, kind one of title, to, text, heading, table, issuer, date."""
-    totals = metrics.plan_totals(rows)
-    rate = metrics.on_time_rate(rows)
+    plan, today, scope, label = result.plan, result.today, scope_of(result), period_words(result)
+    totals, rate, table = result.totals, result.on_time_rate, result.table
     due, submitted = totals.measure("due"), totals.measure("submitted")
     on_time, late = totals.measure(metrics.ON_TIME), totals.measure(metrics.LATE)
     missing, pending = totals.measure(metrics.MISSING), totals.measure(metrics.PENDING)
-    overdue = overdue_items(rows, today)
+    overdue = overdue_items(result)
     praised = praised_agencies(table)
     scope_text = f"（统计范围：{scope}）" if scope else ""
+    this = "各期" if result.all_periods else "本期"
     blocks = [
-        ("title", bulletin_title(plan, period)),
+        ("title", bulletin_title(plan, label)),
         ("to", "各有关单位："),
         (
             "text",
-            f"根据{quoted_title(plan.title)}（{plan.doc_number}）有关要求，{ISSUER}对{period.label}"
+            f"根据{quoted_title(plan.title)}（{plan.doc_number}）有关要求，{settings.SUPERVISING_OFFICE_NAME}对{label}"
             f"各单位任务进展情况报送工作进行了统计{scope_text}。现将有关情况通报如下：",
         ),
         ("heading", "一、总体情况"),
     ]
+    when = "各期累计" if result.all_periods else f"本期（报送时限为{chinese_date(result.period.due_on)}）"
     summary = (
-        f"截至{chinese_date(today)}，本期（报送时限为{chinese_date(period.due_on)}）应报进展情况{due}份，"
+        f"截至{chinese_date(today)}，{when}应报进展情况{due}份，"
         f"已报{submitted}份，其中按期报送{on_time}份、逾期报送{late}份；逾期未报{missing}份，未到报送时限{pending}份。"
     )
     if rate is None:
-        summary += "本期暂无到期的报送任务，暂不计算按期反馈率。"
+        summary += f"{this}暂无到期的报送任务，暂不计算按期反馈率。"
     else:
         summary += f"按期反馈率为{rate}%。"
     summary += f"涉及任务{totals.tasks}项，已办结{totals.closed}项，正在推进{totals.open}项。"
@@ -345,18 +362,20 @@ def bulletin_text(plan, period, rows, table, today, scope="") -> list[tuple[str,
             ("text", f"截至{chinese_date(today)}，以下{len(by_agency)}个单位共{len(overdue)}份进展情况逾期未报：")
         )
         for number, (agency, items) in enumerate(by_agency.items(), start=1):
-            listed = "；".join(f"{item.task}（逾期{item.late_by}天）" for item in items)
+            listed = "；".join(
+                f"{item.task}（{item.period + '，' if item.period else ''}逾期{item.late_by}天）" for item in items
+            )
             blocks.append(("text", f"{number}. {agency}：{listed}。"))
     else:
-        blocks.append(("text", "本期无逾期未报情况。"))
+        blocks.append(("text", f"{this}无逾期未报情况。"))
     blocks.append(("heading", "三、按期报送情况"))
     if praised:
         names = "、".join(row.name for row in praised)
         if len(praised) > 1:
             names += f"共{len(praised)}个单位"
-        blocks.append(("text", f"{names}本期应报进展情况全部按期报送，予以通报表扬。"))
+        blocks.append(("text", f"{names}{this}应报进展情况全部按期报送，予以通报表扬。"))
     else:
-        blocks.append(("text", "本期暂无全部按期报送进展情况的单位。"))
+        blocks.append(("text", f"{this}暂无全部按期报送进展情况的单位。"))
     blocks += [
         ("heading", "四、有关要求"),
         (
@@ -364,7 +383,7 @@ def bulletin_text(plan, period, rows, table, today, scope="") -> list[tuple[str,
             "请逾期未报的单位抓紧报送进展情况，并说明逾期原因；各单位要对照任务分工，"
             "严格按照报送时限如实报送进展情况，确保各项任务按期保质完成。",
         ),
-        ("issuer", ISSUER),
+        ("issuer", settings.SUPERVISING_OFFICE_NAME),
         ("date", chinese_date(today)),
     ]
     return blocks
@@ -389,7 +408,7 @@ def rate_table(table: list[metrics.AgencyFigures]) -> Table:
     return grid
 
 
-def bulletin_document(plan, period, rows, table, today, scope="") -> bytes:
+def bulletin_document(result: Figures) -> bytes:
     """The bulletin as .docx bytes: A4 portrait, as an official document is laid out."""
     document = docx.Document()
     section = document.sections[0]
@@ -399,10 +418,11 @@ def bulletin_document(plan, period, rows, table, today, scope="") -> bytes:
         setattr(section, side, margin)
     set_up_fonts(document)
     usable = PAGE_WIDTH - MARGINS["left_margin"] - MARGINS["right_margin"]
-    title = bulletin_title(plan, period)
-    for kind, text in bulletin_text(plan, period, rows, table, today, scope):
+    plan, today = result.plan, result.today
+    title = bulletin_title(plan, period_words(result))
+    for kind, text in bulletin_text(result):
         if kind == "table":
-            add_table(document, rate_table(table), usable)
+            add_table(document, rate_table(result.table), usable)
             continue
         paragraph = document.add_paragraph()
         layout = paragraph.paragraph_format
@@ -442,8 +462,6 @@ def bulletin(request, pk: int):
     """The period's bulletin (通报), ready to send: figures, rates per agency, the overdue items by
     name, the agencies that filed every report on time. The dashboard's filters narrow it as they
     narrow the dashboard."""
-    plan, period = _dashboard_period(request, pk)
-    today = timezone.localdate()
-    rows, table, scope = _rows_of(request, plan, period, today)
-    data = bulletin_document(plan, period, rows, table, today, scope)
-    return download(data, DOCX, bulletin_title(plan, period) + ".docx")
+    result = dashboard_figures(request, pk)
+    data = bulletin_document(result)
+    return download(data, DOCX, bulletin_title(result.plan, period_words(result)) + ".docx")

@@ -103,7 +103,8 @@ def _code_stamp() -> str:
     translation does not serve the figures the previous release rendered."""
     root = Path(settings.BASE_DIR)
     digest = hashlib.sha256()
-    for pattern in ("supervision/metrics.py", "supervision/dashboard.py", "portal/api/serializers.py",
+    for pattern in ("supervision/metrics.py", "supervision/obligations.py", "supervision/figures.py",
+                    "supervision/dashboard.py", "portal/api/serializers.py",
                     "templates/supervision/_dashboard_figures.html", "locale/*/LC_MESSAGES/django.mo"):  # fmt: skip
         for path in sorted(root.glob(pattern)):
             digest.update(path.read_bytes())

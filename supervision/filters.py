@@ -1,16 +1,21 @@
-"""The dashboard's filters (django-filter), shared by the dashboard, the lists behind its
-numbers and their exports: the URL carries them, so a filtered view is a link to share."""
+"""The filters (django-filter) of the dashboard, the lists behind its numbers, the review queue and
+the overdue list, shared with their exports and the API: the URL carries them, so a filtered view
+is a link to share."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, AgencyKind
-from supervision.models import ReportingPeriod
-from supervision.rules import Light
-from tasklist.models import Assignment, AssignmentRole, Part, Section
+from core.lights import Light
+from supervision import obligations
+from supervision.models import ProgressReport, ReportingPeriod, ReportStatus
+from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section
 
 LIGHT_CHOICES = [(light.value, light.label) for light in Light]
 
@@ -49,3 +54,58 @@ class ReportRowFilter(django_filters.FilterSet):
 
 def period_choices(plan):
     return ReportingPeriod.objects.filter(plan=plan).order_by("starts_on")
+
+
+class ReviewFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ReportStatus.choices, label=gettext_lazy("Status"), empty_label=None)
+    plan = django_filters.ModelChoiceFilter(
+        field_name="period__plan", queryset=Plan.objects.all(), label=gettext_lazy("Plan")
+    )
+    agency = django_filters.ModelChoiceFilter(
+        field_name="assignment__agency", queryset=Agency.objects.all(), label=gettext_lazy("Agency")
+    )
+    period = django_filters.ModelChoiceFilter(
+        queryset=ReportingPeriod.objects.select_related("plan"), label=gettext_lazy("Reporting period")
+    )
+
+    class Meta:
+        model = ProgressReport
+        fields = ["status", "plan", "agency", "period"]
+
+
+class OverdueFilter(django_filters.FilterSet):
+    plan = django_filters.ModelChoiceFilter(
+        field_name="task__section__part__plan", queryset=Plan.objects.all(), label=gettext_lazy("Plan")
+    )
+    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), label=gettext_lazy("Agency"))
+    role = django_filters.ChoiceFilter(choices=AssignmentRole.choices, label=gettext_lazy("Role"))
+
+    class Meta:
+        model = Assignment
+        fields = ["plan", "agency", "role"]
+
+
+def overdue_rows(request, today: dt.date):
+    """The overdue list's rows, narrowed by the URL's filters, in the list's order; (filterset, rows).
+    The page (supervision/views/queues.py) and its export (supervision/exports.py) both read them here."""
+    rows = (
+        obligations.overdue_reports(today)
+        .select_related("agency", "task__section__part__plan")
+        # pk and period last: a page boundary must fall in the same place on every request.
+        .order_by("agency__sort_order", "agency__name", "due_on", "task__order", "pk", "period_id")
+    )
+    filterset = OverdueFilter(request.GET or None, queryset=rows)
+    return filterset, (filterset.qs if filterset.is_bound and filterset.is_valid() else rows)
+
+
+class AcknowledgementFilter(django_filters.FilterSet):
+    """签收情况: who has not acknowledged, narrowed to a plan or an agency."""
+
+    plan = django_filters.ModelChoiceFilter(
+        field_name="task__section__part__plan", queryset=Plan.objects.all(), label=gettext_lazy("Plan")
+    )
+    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), label=gettext_lazy("Agency"))
+
+    class Meta:
+        model = Assignment
+        fields = ["plan", "agency"]

@@ -6,8 +6,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import Agency
+from core.widgets import DatePicker
 from supervision.attachments import check_upload
 from supervision.models import ProgressReport, ReportingCycle, TaskTarget
+from tasklist.models import AssignmentRole
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -133,12 +136,49 @@ class CycleForm(forms.ModelForm):
         model = ReportingCycle
         fields = ["kind", "due_rule", "due_value", "starts_on", "ends_on", "milestones", "cooperating_must_report"]
         widgets = {
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
-            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "starts_on": DatePicker(),
+            "ends_on": DatePicker(),
             "milestones": forms.Textarea(attrs={"rows": 4, "placeholder": "2021-06-30\n2021-12-31"}),
         }
 
 
 class ExtensionForm(forms.Form):
-    new_due_on = forms.DateField(label=_("New due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    new_due_on = forms.DateField(label=_("New due date"), widget=DatePicker())
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TaskEditForm(forms.Form):
+    """The office's edit of a task: its text and its deadline (as printed, and the date it means)."""
+
+    content = forms.CharField(label=_("Task content"), widget=forms.Textarea(attrs={"rows": 5}))
+    deadline_text = forms.CharField(
+        label=_("Deadline as printed"), required=False, max_length=100, help_text=_("For example 2021年底前, 长期坚持.")
+    )
+    due_on = forms.DateField(
+        label=_("Due date"),
+        required=False,
+        widget=DatePicker(),
+        help_text=_("Leave empty to take the date the deadline names."),
+    )
+
+
+class UnitForm(forms.Form):
+    """One unit of the task: an existing one (``assignment`` set) or a new one."""
+
+    assignment = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    agency = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Agency.objects.order_by("jurisdiction", "sort_order", "name"), required=False
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=[("", "—"), *AssignmentRole.choices], required=False)
+    remove = forms.BooleanField(label=_("Remove"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("agency") and not data.get("role") and not data.get("remove"):
+            self.add_error("role", _("Choose the unit's role."))
+        if data.get("assignment") and not data.get("agency"):
+            self.add_error("agency", _("Choose the unit, or tick Remove."))
+        return data
+
+
+UnitFormSet = forms.formset_factory(UnitForm, extra=3, max_num=200, absolute_max=200, validate_max=True)

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.lights import Light
 from supervision import obligations
 from supervision.models import FILED_STATUSES, ProgressReport, ReportingPeriod
 
 # The states of one (assignment, period), defined with the obligation.
 from supervision.obligations import LATE, MISSING, ON_TIME, PENDING, STATES
-from supervision.rules import Light
 from tasklist.models import Assignment, AssignmentRole, Plan, Task, TaskStatus
 
 # The states a report row can be in while its task is open (the chart's stacks).
@@ -88,10 +88,13 @@ class AgencyFigures:
         return rate(self.closed, self.owned)
 
 
-def agency_table(plan: Plan, period: ReportingPeriod, today: dt.date, rows=None) -> list[AgencyFigures]:
+def agency_table(
+    plan: Plan, period: ReportingPeriod | None, today: dt.date, rows=None, *, filtered: bool | None = None
+) -> list[AgencyFigures]:
     """One row per agency named on the plan (or in ``rows``, when a filter narrowed them), in three
-    queries whatever the size. ``rows`` defaults to every report row of the period."""
-    filtered = rows is not None
+    queries whatever the size. ``rows`` defaults to every report row of the period; ``filtered``
+    (default: ``rows`` given) says whether they were narrowed, and so list only their agencies."""
+    filtered = rows is not None if filtered is None else filtered
     rows = report_rows(plan, period, today) if rows is None else rows
     # Grouped by state, which the database then works out once a row (a count FILTERed by each
     # measure would work it out once a measure).
@@ -152,13 +155,14 @@ def counts_by_state(rows: QuerySet[Assignment]) -> dict[str, int]:
     return dict(rows.values_list("state").annotate(n=Count("pk")).order_by().values_list("state", "n"))
 
 
-def plan_totals(rows: QuerySet[Assignment]) -> PlanTotals:
-    """Totals over the report rows (all of the period's, or those a filter kept), in two queries."""
-    by_state = counts_by_state(rows)
+def plan_totals(rows: QuerySet[Assignment], by_state: dict[str, int] | None = None) -> PlanTotals:
+    """Totals over the report rows (all of the period's, or those a filter kept), in two queries (one
+    given ``by_state``, the rows' :func:`counts_by_state`)."""
+    by_state = counts_by_state(rows) if by_state is None else by_state
     tasks = rows.aggregate(
         total=Count("task_id", distinct=True),
         closed=Count("task_id", distinct=True, filter=Q(task__status=TaskStatus.CLOSED)),
-        overdue=Count("task_id", distinct=True, filter=Q(state=MISSING)),
+        overdue=Count("task_id", distinct=True, filter=Q(state=MISSING, task__status=TaskStatus.OPEN)),
     )
     return PlanTotals(
         tasks=tasks["total"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from pathlib import PurePath
 
 from django.conf import settings
@@ -12,16 +12,12 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from accounts.roles import sees_everything
-from agencies.models import Agency
+from agencies.models import Agency, agencies_of
 from tasklist.models import Assignment, AssignmentRole, Plan, Task
-
-
-def agencies_of(user) -> models.QuerySet:
-    """The agencies a user works for, as a subquery."""
-    return Agency.objects.filter(memberships__user=user).values("pk")
 
 
 class ReportingPeriodQuerySet(models.QuerySet):
@@ -123,8 +119,9 @@ class ProgressReport(models.Model):
         on_delete=models.PROTECT,
         related_name="reports",
     )
+    # PROTECT: a period reports were filed for is never deleted (the cycle keeps it, the admin refuses).
     period = models.ForeignKey(
-        ReportingPeriod, verbose_name=_("reporting period"), on_delete=models.CASCADE, related_name="reports"
+        ReportingPeriod, verbose_name=_("reporting period"), on_delete=models.PROTECT, related_name="reports"
     )
     status = models.CharField(_("status"), max_length=20, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
     work_done = models.TextField(_("work done"), blank=True)
@@ -252,13 +249,11 @@ class AttachmentQuerySet(models.QuerySet):
         return self.filter(report__in=ProgressReport.objects.visible_to(user))
 
 
-class Attachment(models.Model):
-    """A file filed with a report; served only through a view that checks the report's visibility."""
+class StoredFile(models.Model):
+    """A file kept for the portal: its name as uploaded, size, type, who uploaded it and when. It is
+    checked before it is stored and served only by a view that checks who may read it
+    (supervision/attachments.py)."""
 
-    report = models.ForeignKey(
-        ProgressReport, verbose_name=_("progress report"), on_delete=models.PROTECT, related_name="attachments"
-    )
-    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
     name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveBigIntegerField(_("size"))
     content_type = models.CharField(_("content type"), max_length=100)
@@ -267,15 +262,27 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Attachment(StoredFile):
+    """A file filed with a report; served only through a view that checks the report's visibility."""
+
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("progress report"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+
     objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
         ordering = ["report", "uploaded_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Acknowledgement(models.Model):
@@ -398,11 +405,12 @@ class NotificationKind(models.TextChoices):
     REPORT_ACCEPTED = "report_accepted", _("Report accepted")
     REPORT_FOR_HEAD = "report_for_head", _("Report awaiting your approval")
     CLOSING_REQUESTED = "closing_requested", _("Closing requested")
-    TASK_CLOSED = "task_closed", _("Task closed")
+    TASK_CLOSED = "task_closed", pgettext_lazy("notification", "Task closed")
     CLOSING_RETURNED = "closing_returned", _("Closing request returned")
     LEADER_COMMENT = "leader_comment", _("Leader comment")
     REMINDER = "reminder", _("Reminder")
     URGE = "urge", _("Urge notice (督办单)")
+    ACKNOWLEDGE_URGED = "acknowledge_urged", _("Urged to acknowledge (催签)")
     EXTENSION_REQUESTED = "extension_requested", _("Extension requested")
     EXTENSION_APPROVED = "extension_approved", _("Extension approved")
     EXTENSION_REFUSED = "extension_refused", _("Extension refused")
@@ -452,66 +460,15 @@ class Notification(models.Model):
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
+        if self.kind == NotificationKind.ACKNOWLEDGE_URGED:
+            return reverse("supervision:workspace")  # where the tasks are acknowledged (签收)
         if self.report_id:
             return reverse("supervision:report", args=[self.report.assignment_id, self.report.period_id])
         if self.task_id:
             return reverse("supervision:task", args=[self.task_id])
-        if self.kind == NotificationKind.REMINDER:
-            return reverse("supervision:workspace")
+        if self.kind in (NotificationKind.REMINDER, NotificationKind.URGE):
+            return reverse("supervision:todo")  # what is owed, oldest first: the reports the notice is about
         return reverse("supervision:notifications")
-
-
-# Events that carry a report's text before it reaches the office: its agency's alone.
-AGENCY_INTERNAL_ACTIONS = ("report.save", "report.submit_to_head", "report.remove_attachment", "report.head_return")
-
-
-class AuditEventQuerySet(models.QuerySet):
-    def visible_to(self, user) -> AuditEventQuerySet:
-        """Everyone reads the events of their own agency; the office and leaders every other event
-        but those internal to an agency; staff the task-wide events of the tasks they hold."""
-        if not user.is_authenticated:
-            return self.none()
-        own = Q(agency__in=agencies_of(user))
-        if sees_everything(user):
-            return self.filter(own | ~Q(action__in=AGENCY_INTERNAL_ACTIONS))
-        return self.filter(task__in=Task.objects.visible_to(user)).filter(Q(agency__isnull=True) | own)
-
-
-class AuditEvent(models.Model):
-    """One state change: who did what, when, and the object's fields before and after."""
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    action = models.CharField(_("action"), max_length=40)
-    at = models.DateTimeField(_("at"))
-    task = models.ForeignKey(
-        Task, verbose_name=_("task"), on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
-    )
-    # The agency whose work changed; staff read only their own agency's events and task-wide ones.
-    agency = models.ForeignKey(
-        Agency, verbose_name=_("agency"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    object_type = models.CharField(_("object type"), max_length=60)
-    object_id = models.CharField(_("object id"), max_length=40)
-    before = models.JSONField(_("before"), default=dict, blank=True)
-    after = models.JSONField(_("after"), default=dict, blank=True)
-
-    objects = AuditEventQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("audit event")
-        verbose_name_plural = _("audit events")
-        ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["task", "at"], name="audit_by_task")]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
 
 
 # ---------------------------------------------------------------------------
@@ -661,7 +618,58 @@ class SendState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class Reminder(models.Model):
+class OutboxQuerySet(models.QuerySet):
+    """Sending exactly once, for every outbox (reminders, urge notices): a run claims rows in one
+    conditional UPDATE, so a row is claimed by one run only; it marks them sent, or failed (back to
+    pending for the next sweep, failed for good after REMINDER_MAX_ATTEMPTS), recording the error."""
+
+    def claimable(self, run_id: str, now) -> OutboxQuerySet:
+        """Pending rows, stale claims of a run that died, and rows this run claimed before it was
+        redelivered."""
+        stale = now - timedelta(minutes=settings.REMINDER_CLAIM_TIMEOUT_MINUTES)
+        return self.filter(
+            Q(state=SendState.PENDING) | Q(state=SendState.SENDING) & (Q(claimed_at__lt=stale) | Q(claimed_by=run_id))
+        )
+
+    def waiting(self, now) -> OutboxQuerySet:
+        """What the sweep tries again: pending rows and claims left stale by a dead run."""
+        stale = now - timedelta(minutes=settings.REMINDER_CLAIM_TIMEOUT_MINUTES)
+        return self.filter(Q(state=SendState.PENDING) | Q(state=SendState.SENDING, claimed_at__lt=stale))
+
+    def claim(self, run_id: str, now) -> int:
+        return self.claimable(run_id, now).update(state=SendState.SENDING, claimed_by=run_id, claimed_at=now)
+
+    def mark_sent(self, run_id: str, now, note: str = "") -> int:
+        return self.filter(claimed_by=run_id).update(
+            state=SendState.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=note
+        )
+
+    def mark_failed(self, run_id: str, error: Exception) -> None:
+        message = f"{type(error).__name__}: {error}"[:2000]
+        mine = self.filter(claimed_by=run_id)
+        mine.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS - 1).update(
+            state=SendState.FAILED, attempts=F("attempts") + 1, last_error=message, claimed_by=""
+        )
+        mine.update(state=SendState.PENDING, attempts=F("attempts") + 1, last_error=message, claimed_by="")
+
+
+class Outbox(models.Model):
+    """What a message waiting to go carries: its state and who claimed it, when, with what result."""
+
+    state = models.CharField(_("state"), max_length=10, choices=SendState.choices, default=SendState.PENDING)
+    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    objects = OutboxQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class Reminder(Outbox):
     """One reminder step for one outstanding report. The key makes it exist once, the state makes it go once."""
 
     assignment = models.ForeignKey(
@@ -673,13 +681,7 @@ class Reminder(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=ReminderKind.choices)
     sequence = models.PositiveSmallIntegerField(_("sequence"), default=0)
     due_on = models.DateField(_("due on"))
-    state = models.CharField(_("state"), max_length=10, choices=SendState.choices, default=SendState.PENDING)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
     notified = models.BooleanField(_("notified in the portal"), default=False)
 
     class Meta:
@@ -704,7 +706,12 @@ class Reminder(models.Model):
         return f"{self.assignment} · {self.period.label} · {self.get_kind_display()} #{self.sequence}"
 
 
-class UrgeNoticeQuerySet(models.QuerySet):
+class UrgeKind(models.TextChoices):
+    REPORT = "report", _("Urge notice (督办单)")  # file the reports
+    ACKNOWLEDGE = "acknowledge", _("Urge to acknowledge (催签)")  # acknowledge (签收) the tasks
+
+
+class UrgeNoticeQuerySet(OutboxQuerySet):
     def visible_to(self, user) -> UrgeNoticeQuerySet:
         if not user.is_authenticated:
             return self.none()
@@ -713,22 +720,17 @@ class UrgeNoticeQuerySet(models.QuerySet):
         return self.filter(agency__in=agencies_of(user))
 
 
-class UrgeNotice(models.Model):
+class UrgeNotice(Outbox):
     """督办单: a dated notice from the office to one agency about named tasks; sent once, kept on the tasks."""
 
     agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="urge_notices")
+    kind = models.CharField(_("kind"), max_length=12, choices=UrgeKind.choices, default=UrgeKind.REPORT)
     tasks = models.ManyToManyField(Task, verbose_name=_("tasks"), related_name="urge_notices")
     message = models.TextField(_("message"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"))
-    state = models.CharField(_("state"), max_length=10, choices=SendState.choices, default=SendState.PENDING)
-    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
 
     objects = UrgeNoticeQuerySet.as_manager()
 
@@ -736,7 +738,10 @@ class UrgeNotice(models.Model):
         verbose_name = _("urge notice")
         verbose_name_plural = _("urge notices")
         ordering = ["-created_at", "-pk"]
-        constraints = [models.CheckConstraint(condition=Q(state__in=SendState.values), name="urge_state_valid")]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=SendState.values), name="urge_state_valid"),
+            models.CheckConstraint(condition=Q(kind__in=UrgeKind.values), name="urge_kind_valid"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency} · {self.created_at:%Y-%m-%d}"
@@ -765,3 +770,99 @@ class ScoringRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan.doc_number} · {self.base}"
+
+
+# ---------------------------------------------------------------------------
+# 督办事项: items the office registers from no plan (docs/workflow.md, "Supervision items")
+# ---------------------------------------------------------------------------
+
+
+class ItemSource(models.TextChoices):
+    """Where a 督办事项 comes from."""
+
+    LEADER_INSTRUCTION = "leader_instruction", _("Leader's instruction (领导批示)")
+    MEETING_DECISION = "meeting_decision", _("Meeting decision (会议议定)")
+    HIGHER_LEVEL = "higher_level", _("Assigned by a higher level (上级交办)")
+    PUBLIC_REPORT = "public_report", _("Raised by the public (群众反映)")
+    MEDIA_EXPOSURE = "media_exposure", _("Exposed by the media (媒体曝光)")
+    OTHER = "other", _("Other")
+
+
+def item_number(year: int, sequence: int) -> str:
+    """立项号: 督办〔2026〕12号, numbered per year. The one spelling, also the item's plan's doc_number."""
+    return f"督办〔{year}〕{sequence}号"
+
+
+class SupervisionItemQuerySet(models.QuerySet):
+    def visible_to(self, user) -> SupervisionItemQuerySet:
+        """As its plan: the office and leaders all; an agency the items it holds."""
+        return self.filter(plan__in=Plan.objects.visible_to(user))
+
+
+class SupervisionItem(models.Model):
+    """督办事项: a matter the office supervises that comes from no plan. It IS a plan (kind item) of
+    one untitled part, one untitled section and one task, so reports, review, reminders, extensions,
+    closing, dashboards and exports treat it as any plan task; this row holds what only an item has."""
+
+    plan = models.OneToOneField(Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="item")
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("number in the year"))
+    source = models.CharField(_("source"), max_length=20, choices=ItemSource.choices)
+    basis = models.TextField(_("basis"), help_text=_("The instruction, the meeting minutes or the matter as raised."))
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="+"
+    )
+    registered_at = models.DateTimeField(_("registered at"))
+
+    history = HistoricalRecords()
+    objects = SupervisionItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("supervision item")
+        verbose_name_plural = _("supervision items")
+        ordering = ["-year", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="item_unique_number_per_year"),
+            models.CheckConstraint(condition=Q(sequence__gte=1), name="item_sequence_positive"),
+            models.CheckConstraint(condition=Q(source__in=ItemSource.values), name="item_source_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("supervision:item", args=[self.pk])
+
+    @property
+    def number(self) -> str:
+        return item_number(self.year, self.sequence)
+
+
+def item_attachment_path(instance: ItemAttachment, filename: str) -> str:
+    # Random, as a report's attachment: the original name stays in the row.
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"items/{instance.item.year}/{uuid.uuid4().hex}{suffix}"
+
+
+class ItemAttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ItemAttachmentQuerySet:
+        return self.filter(item__in=SupervisionItem.objects.visible_to(user))
+
+
+class ItemAttachment(StoredFile):
+    """A file of an item's basis (the 批示件, the 会议纪要); served only through a view that checks who
+    may see the item."""
+
+    item = models.ForeignKey(
+        SupervisionItem, verbose_name=_("supervision item"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=item_attachment_path, max_length=200)
+
+    objects = ItemAttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("basis attachment")
+        verbose_name_plural = _("basis attachments")
+        ordering = ["item", "uploaded_at", "pk"]

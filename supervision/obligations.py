@@ -2,7 +2,7 @@
 
 Every page, reminder, figure and export reads these annotations (docs/architecture.md, "one home for each
 rule"); ``supervision.rules.traffic_light`` is the same light for one object in pure Python, and
-``tests/test_obligations.py`` holds the two to agreement. The annotations, whichever period they
+``tests/supervision/test_obligations.py`` holds the two to agreement. The annotations, whichever period they
 are read for:
 
 ``must_report``
@@ -20,7 +20,7 @@ are read for:
     exactly one of :data:`STATES` (docs/metrics.md); a draft, a report with the agency head and a
     returned one have not reached the office (``report_status`` tells them apart);
 ``light``
-    the :class:`~supervision.rules.Light` (NULL where nothing is due: no period yet, or a
+    the :class:`~core.lights.Light` (NULL where nothing is due: no period yet, or a
     cooperating unit the plan does not ask to report that has filed nothing).
 
 "Due soon" is ``settings.REMINDER_DUE_SOON_DAYS``, the same days as the "due soon" e-mail.
@@ -38,6 +38,7 @@ from django.db.models import (
     Exists,
     F,
     FilteredRelation,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -49,16 +50,19 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.lights import Light
 from supervision.models import (
     FILED_STATUSES,
+    ClosingRequest,
+    ClosingStatus,
     Extension,
     ExtensionStatus,
     ProgressReport,
     ReportingCycle,
     ReportingPeriod,
+    ReportStatus,
     sent_to_office,
 )
-from supervision.rules import Light
 from tasklist.models import Assignment, AssignmentRole, TaskStatus
 
 PLAN = "task__section__part__plan"
@@ -109,6 +113,17 @@ def effective_due(assignment: Assignment, period: ReportingPeriod) -> dt.date:
     return extended.values_list("new_due_on", flat=True).first() or period.due_on
 
 
+def missed_before_closing() -> Q:
+    """A closed task's report that was already overdue on the day the task was closed (办结 approved):
+    it stays missed (docs/metrics.md, "What closing removes"). A task closed without an approved
+    closing request has no closing day: nothing of it reads as missed."""
+    approved = ClosingRequest.objects.filter(task=OuterRef("task"), status=ClosingStatus.APPROVED).order_by(
+        "-decided_at"
+    )
+    closed_on = approved.annotate(day=TruncDate("decided_at", tzinfo=timezone.get_default_timezone())).values("day")
+    return Q(task__status=TaskStatus.CLOSED, due_on__lt=Subquery(closed_on[:1]))
+
+
 class LightField(CharField):
     """The ``light`` annotation, read back as a :class:`Light` (its label is what the pages print)."""
 
@@ -123,9 +138,12 @@ def _state_and_light(rows: QuerySet[Assignment], today: dt.date, in_time: Q | No
     in_time = Q(submitted_on__lte=F("due_on")) if in_time is None else in_time
     rows = rows.annotate(
         state=Case(
-            When(task__status=TaskStatus.CLOSED, then=Value(CLOSED)),
+            # Closing removes what is not yet owed, never history: a filed report stays filed, and
+            # one overdue when the task was closed stays missed.
             When(filed & in_time, then=Value(ON_TIME)),
             When(filed, then=Value(LATE)),
+            When(missed_before_closing(), then=Value(MISSING)),
+            When(task__status=TaskStatus.CLOSED, then=Value(CLOSED)),
             When(due_on__lt=today, then=Value(MISSING)),
             default=Value(PENDING),
             output_field=CharField(),
@@ -135,7 +153,7 @@ def _state_and_light(rows: QuerySet[Assignment], today: dt.date, in_time: Q | No
     soon = today + dt.timedelta(days=due_soon_days())
     return rows.annotate(
         light=Case(
-            When(state=CLOSED, then=Value(Light.CLOSED.value)),
+            When(task__status=TaskStatus.CLOSED, then=Value(Light.CLOSED.value)),
             When(Q(due_on__isnull=True) | (Q(must_report=False) & outstanding()), then=Value(None)),
             When(state=MISSING, then=Value(Light.RED.value)),
             When(state=LATE, then=Value(Light.YELLOW.value)),
@@ -219,12 +237,13 @@ def in_current_period(assignments: QuerySet[Assignment], today: dt.date) -> Quer
 
 
 def in_started_periods(
-    today: dt.date, *, due_from: dt.date | None = None, due_until: dt.date | None = None
+    today: dt.date, *, due_from: dt.date | None = None, due_until: dt.date | None = None, closed_too: bool = False
 ) -> QuerySet[Assignment]:
     """Assignments × every started period of their plan, for the assignments that must report on
     open tasks, annotated (module docstring): the reminders and the overdue list.
 
-    ``due_from`` / ``due_until`` bound the period's own due date (an extension only moves it later).
+    ``due_from`` / ``due_until`` bound the period's own due date (an extension only moves it later);
+    ``closed_too`` keeps closed tasks (the dashboards' "all periods": their history still counts).
     """
     window = Q(period_starts_on__lte=today)
     if due_from is not None:
@@ -232,7 +251,7 @@ def in_started_periods(
     if due_until is not None:
         window &= Q(period_due_on__lte=due_until)
     rows = (
-        Assignment.objects.filter(must_report(), task__status=TaskStatus.OPEN)
+        Assignment.objects.filter(must_report(), *([] if closed_too else [Q(task__status=TaskStatus.OPEN)]))
         .annotate(
             period_id=F(f"{PLAN}__periods__pk"),
             period_starts_on=F(f"{PLAN}__periods__starts_on"),
@@ -252,3 +271,65 @@ def outstanding_reports(
     The same rows as ``outstanding()``, asked as one NOT EXISTS: the daily sweep reads every pair."""
     filed = ProgressReport.objects.filter(sent_to_office(), assignment=OuterRef("pk"), period=OuterRef("period_id"))
     return in_started_periods(today, due_from=due_from, due_until=due_until).exclude(Exists(filed))
+
+
+def overdue_reports(today: dt.date) -> QuerySet[Assignment]:
+    """The outstanding reports past their due date (the one that counts): the office's overdue list,
+    the liaison's to-do list and the workspace's "overdue only" all read these rows."""
+    return outstanding_reports(today).filter(due_on__lt=today)
+
+
+def owes_overdue(today: dt.date) -> Exists:
+    """An assignment (the outer row) owes at least one overdue report, in any started period."""
+    return Exists(overdue_reports(today).filter(pk=OuterRef("pk")))
+
+
+# The to-do list's groups, in the order a liaison works through them.
+OVERDUE, DUE_SOON, RETURNED, THIS_PERIOD = 0, 1, 2, 3
+URGENCY = {
+    OVERDUE: _("Overdue"),
+    DUE_SOON: _("Due soon"),
+    RETURNED: _("Returned: to revise"),
+    THIS_PERIOD: _("To report"),
+}
+
+
+def to_do(assignments: QuerySet[Assignment], today: dt.date) -> QuerySet[Assignment]:
+    """Every report ``assignments`` owe, across plans and started periods: one row per (assignment,
+    period) whose report has not reached the office (``outstanding_reports``: a draft, one with the
+    agency head and a returned one included; a closed task owes nothing), annotated (module
+    docstring) and with ``urgency``: :data:`OVERDUE` (red), :data:`DUE_SOON` (yellow), a report
+    :data:`RETURNED` to revise, then the rest (:data:`THIS_PERIOD`); ordered so, oldest due first."""
+    rows = outstanding_reports(today).filter(pk__in=assignments.values("pk"))
+    rows = rows.annotate(
+        urgency=Case(
+            When(light=Light.RED.value, then=Value(OVERDUE)),
+            When(light=Light.YELLOW.value, then=Value(DUE_SOON)),
+            When(report_status=ReportStatus.RETURNED, then=Value(RETURNED)),
+            default=Value(THIS_PERIOD),
+            output_field=IntegerField(),
+        )
+    )
+    return rows.order_by(
+        "urgency",
+        "due_on",
+        "period_starts_on",
+        f"{PLAN}__issued_on",
+        f"{PLAN}_id",
+        "task__section__part__number",
+        "task__section__number",
+        "task__order",
+        "agency__sort_order",
+        "pk",
+        "period_id",
+    )
+
+
+def owed_by(assignment_ids, today: dt.date) -> dict[int, list[Assignment]]:
+    """Assignment id → the rows of :func:`to_do` it owes (oldest due first within each urgency), for
+    the few assignments a page shows: one query."""
+    owed: dict[int, list[Assignment]] = {}
+    rows = to_do(Assignment.objects.filter(pk__in=list(assignment_ids)), today)
+    for row in rows.order_by("due_on", "period_starts_on", "period_id"):
+        owed.setdefault(row.pk, []).append(row)
+    return owed

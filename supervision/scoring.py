@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from accounts.decorators import overseer_required
 from accounts.roles import is_office
 from supervision import actions, metrics, rules
-from supervision.dashboard import selected_period
+from supervision.dashboard import period_of
+from supervision.figures import is_all
 from supervision.models import ReportingPeriod, ScoringRule
 from tasklist.models import Plan
 
@@ -72,10 +73,12 @@ def plan_scores(request, pk: int):
                 return redirect(request.get_full_path())
     else:
         form = ScoringForm(instance=rule)
-    period = selected_period(plan, request)
+    today = timezone.localdate()
+    period = period_of(plan, request, today)
     periods = []
-    if period is not None:
-        periods = list(ReportingPeriod.objects.filter(plan=plan, starts_on__lte=period.starts_on).order_by("starts_on"))
+    if period is not None:  # up to the one chosen; "all": every period started
+        last = today if is_all(period) else period.starts_on
+        periods = list(ReportingPeriod.objects.filter(plan=plan, starts_on__lte=last).order_by("starts_on"))
     table = scores(plan, rule, periods) if rule is not None and rule.enabled else []
     return render(
         request,

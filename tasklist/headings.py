@@ -34,3 +34,13 @@ def section_path(part_label: str, part_title: str, section_label: str, section_t
     if not is_printed(section_title):
         return heading(part_label, part_title)
     return f"{printed_label(part_label, part_title)}{section_label}{section_title}"
+
+
+def task_reference(part_label: str, part_title: str, section_label: str, section_title: str, number: int | None) -> str:
+    """A task named where numbers restart: "（三）第2项" (section and number as printed).
+
+    The nearest printed heading qualifies the number: the section's, or the part's for an untitled
+    section ("一、第2项"); a flat plan gives "第2项"; an unnumbered task only its heading's label.
+    """
+    where = printed_label(section_label, section_title) or printed_label(part_label, part_title)
+    return f"{where}第{number}项" if number is not None else where

@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 from accounts.roles import sees_everything
 from agencies.models import Agency
 from core.numerals import part_label, section_label
-from tasklist.headings import heading, printed_label
+from tasklist.headings import heading, printed_label, task_reference
 
 # A task's content as printed: real ones run to a few hundred characters. The importer reports a
 # longer cell with its line and column (importers/layout.py); forms, the admin included, refuse it.
@@ -34,8 +34,17 @@ class PlanQuerySet(models.QuerySet):
         return self.filter(Exists(held))
 
 
+class PlanKind(models.TextChoices):
+    """A plan as printed (方案, 清单), or one 督办事项 the office registered from no plan: stored
+    as a plan of one untitled part, section and task (supervision.models.SupervisionItem)."""
+
+    PLAN = "plan", _("Plan")
+    ITEM = "item", _("Supervision item (督办事项)")
+
+
 class Plan(models.Model):
     title = models.CharField(_("title"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=10, choices=PlanKind.choices, default=PlanKind.PLAN)
     doc_number = models.CharField(
         _("document number"), max_length=100, unique=True, help_text=_("For example 宿办发〔2021〕60号.")
     )
@@ -63,6 +72,7 @@ class Plan(models.Model):
         verbose_name = _("plan")
         verbose_name_plural = _("plans")
         ordering = [models.F("issued_on").desc(nulls_last=True), "doc_number"]
+        constraints = [models.CheckConstraint(condition=Q(kind__in=PlanKind.values), name="plan_kind_valid")]
 
     def __str__(self) -> str:
         return f"{self.doc_number} {self.title}"
@@ -188,6 +198,18 @@ class Task(models.Model):
         self.content = self.content.strip()
         if not self.content:
             raise ValidationError({"content": _("A task needs its content.")})
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == TaskStatus.CLOSED
+
+    @property
+    def reference(self) -> str:
+        """The task as its plan refers to it, "（三）第2项" (tasklist.headings.task_reference); reads
+        the section and part, so select them with the task."""
+        section = self.section
+        part = section.part
+        return task_reference(part.number_label, part.title, section.number_label, section.title, self.number)
 
     @property
     def compiling_lead(self) -> Assignment | None:

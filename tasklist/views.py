@@ -8,9 +8,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import content_disposition_header
 
+from accounts.roles import is_office
 from agencies.models import Agency
 from tasklist.exporters import export_plan_docx, export_plan_xlsx
-from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task
+from tasklist.models import Assignment, AssignmentRole, Part, Plan, PlanKind, Section, Task
 
 
 @login_required
@@ -28,9 +29,11 @@ def plan_list(request):
                 distinct=True,
             ),
         )
+        .filter(kind=PlanKind.PLAN)  # 督办事项 are listed in their own register, not among the plans
         .order_by(*Plan._meta.ordering)
     )  # aggregation drops Meta.ordering
-    return render(request, "tasklist/plan_list.html", {"plans": plans})
+    item_count = Plan.objects.visible_to(request.user).filter(kind=PlanKind.ITEM).count()
+    return render(request, "tasklist/plan_list.html", {"plans": plans, "item_count": item_count})
 
 
 @login_required
@@ -84,7 +87,8 @@ def agency_list(request):
         )
         .order_by(*Agency._meta.ordering)  # aggregation drops Meta.ordering
     )
-    return render(request, "tasklist/agency_list.html", {"agencies": agencies})
+    incomplete = Agency.objects.collectives_without_members().filter(Exists(held)) if is_office(request.user) else []
+    return render(request, "tasklist/agency_list.html", {"agencies": agencies, "incomplete": incomplete})
 
 
 @login_required
@@ -104,4 +108,10 @@ def agency_detail(request, pk: int):
     by_plan: dict[Plan, list[Assignment]] = {}
     for assignment in assignments:
         by_plan.setdefault(assignment.task.section.part.plan, []).append(assignment)
-    return render(request, "tasklist/agency_detail.html", {"agency": agency, "by_plan": by_plan})
+    context = {
+        "agency": agency,
+        "by_plan": by_plan,
+        "members": agency.members.order_by(*Agency._meta.ordering) if agency.is_collective else [],
+        "collectives": agency.collectives.order_by(*Agency._meta.ordering),
+    }
+    return render(request, "tasklist/agency_detail.html", context)

@@ -1,5 +1,5 @@
-"""The API's filtersets. Reports reuse the office's review filters (supervision.views.ReviewFilter);
-the figures reuse the dashboard's (supervision.filters.ReportRowFilter, in views.py).
+"""The API's filtersets. Reports reuse the office's review filters (supervision.filters.ReviewFilter);
+the figures reuse the dashboard's (supervision.filters.ReportRowFilter).
 
 Every choice a filter accepts (a plan, a period, an agency, a task …) is drawn from what the user
 may see, so another agency's id is refused exactly like an id that does not exist: 400, "not one
@@ -16,8 +16,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from agencies.models import Agency
+from supervision.filters import ReviewFilter
 from supervision.models import ReportingPeriod
-from supervision.views import ReviewFilter
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task, TaskStatus
 
 

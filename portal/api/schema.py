@@ -5,7 +5,7 @@ past the last); one with query parameters 400 (a filter value that is not valid,
 ``{"filter": ["message", …]}``); the dashboard figures 403 (not the office or a leader). A query
 parameter given empty is left out, as the pages' filter forms do: the schema says so. Any operation
 may answer 429 (throttled, portal/api/throttles.py) with a Retry-After header.
-Schemathesis (tests/test_api_fuzz.py) holds the API to exactly these.
+Schemathesis (tests/api/test_api_fuzz.py) holds the API to exactly these.
 """
 
 from __future__ import annotations

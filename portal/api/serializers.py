@@ -11,9 +11,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.models import Agency, AgencyKind
+from core.lights import Light
 from supervision import metrics
 from supervision.models import ProgressReport, ReportingPeriod
-from supervision.rules import Light
 from tasklist.models import Assignment, Part, Plan, Section, Task
 
 
@@ -245,7 +245,10 @@ class FiguresSerializer(serializers.Serializer):
     """One plan's dashboard for one period, under the dashboard's filters."""
 
     plan = PlanRefSerializer()
-    period = PeriodSerializer(allow_null=True, help_text=_("Null while the plan has no reporting period."))
+    period = PeriodSerializer(
+        allow_null=True, help_text=_("Null while the plan has no reporting period, and for all periods.")
+    )
+    all_periods = serializers.BooleanField(help_text=_("Whether the figures count every started period."))
     today = serializers.DateField(help_text=_("The day the figures were worked out for (Asia/Shanghai)."))
     filtered = serializers.BooleanField(help_text=_("Whether a filter narrowed the rows (agencies: only those kept)."))
     totals = TotalsSerializer(allow_null=True)
@@ -253,7 +256,7 @@ class FiguresSerializer(serializers.Serializer):
     lights_by_part = PartLightsSerializer(many=True)
 
 
-def totals_data(totals: metrics.PlanTotals) -> dict:
+def totals_data(totals: metrics.PlanTotals, on_time_rate: float | None) -> dict:
     return {
         "tasks": totals.tasks,
         "closed": totals.closed,
@@ -261,10 +264,21 @@ def totals_data(totals: metrics.PlanTotals) -> dict:
         "overdue": totals.overdue,
         "by_state": totals.by_state,
         "measures": {name: totals.measure(name) for name in metrics.MEASURE_STATES},
-        "on_time_rate": metrics.rate(
-            totals.by_state[metrics.ON_TIME],
-            sum(totals.by_state[state] for state in (metrics.ON_TIME, metrics.LATE, metrics.MISSING)),
-        ),
+        "on_time_rate": on_time_rate,
+    }
+
+
+def figures_data(result) -> dict:
+    """A ``supervision.figures.Figures`` as :class:`FiguresSerializer` reads it."""
+    return {
+        "plan": result.plan,
+        "period": None if result.all_periods else result.period,
+        "all_periods": result.all_periods,
+        "today": result.today,
+        "filtered": result.filtered,
+        "totals": totals_data(result.totals, result.on_time_rate),
+        "agencies": result.table,
+        "lights_by_part": lights_data(result.lights),
     }
 
 

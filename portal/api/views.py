@@ -1,5 +1,5 @@
 """The API's endpoints: read-only viewsets over the models' ``visible_to`` querysets, and one
-plan's dashboard figures from supervision/metrics.py under the dashboard's own filters.
+plan's dashboard figures: supervision/figures.py, the dashboard page's own result, under its filters.
 
 An id outside the caller's queryset is a 404 like an id that does not exist; a filter value that
 is not valid (or names something the caller may not see) is a 400 naming the filter.
@@ -7,7 +7,6 @@ is not valid (or names something the caller may not see) is a 400 naming the fil
 
 from __future__ import annotations
 
-from django import forms
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,13 +20,13 @@ from rest_framework.response import Response
 from rest_framework.routers import APIRootView
 
 from agencies.models import AgencyKind
+from core.lights import Light
 from portal.api import filters, serializers
 from portal.api.permissions import SeesEverything
 from portal.api.throttles import ThrottleBeforeRefusing
-from supervision import figure_cache, metrics
-from supervision.filters import ReportRowFilter
+from supervision import figure_cache
+from supervision.figures import UnknownPeriod, chosen_period, figures
 from supervision.models import ProgressReport, ReportingPeriod
-from supervision.rules import Light
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, Section, Task
 
 TREE_ORDER = ("section__part__plan_id", "section__part__number", "section__number", "order", "pk")
@@ -82,11 +81,14 @@ class PlanViewSet(ReadOnlyViewSet):
     @extend_schema(
         summary=_("One plan's dashboard figures for one period (the office and leaders)"),
         description=_(
-            "The same figures as the plan's dashboard page (docs/metrics.md), under the same filters. "
-            "Without `period`, the plan's current period (the latest that has started)."
+            "The same figures as the plan's dashboard page, under the same filters. Without `period`, "
+            "the latest period whose due date has passed (the current one when none has); `period=all` "
+            "counts every started period."
         ),
         parameters=[
-            OpenApiParameter("period", OpenApiTypes.INT, description=_("A reporting period of the plan.")),
+            OpenApiParameter(
+                "period", str, description=_("A reporting period of the plan (its id), or `all` for every period.")
+            ),
             OpenApiParameter("part", OpenApiTypes.INT, description=_("A part of the plan.")),
             OpenApiParameter("section", OpenApiTypes.INT, description=_("A section of the plan.")),
             OpenApiParameter("agency", OpenApiTypes.INT, description=_("An agency named on the plan.")),
@@ -102,7 +104,10 @@ class PlanViewSet(ReadOnlyViewSet):
     def figures(self, request, pk=None):
         version, today = figure_cache.version(), timezone.localdate()  # before the plan and period are read
         plan = self.get_object()
-        period = self._period(plan, today)
+        try:
+            period = chosen_period(plan, request.query_params.get("period"), today)
+        except UnknownPeriod:
+            raise ValidationError({"period": [_("Not a reporting period of this plan.")]}) from None
         # Kept until the data under them changes, like the dashboard page's (supervision/figure_cache.py).
         scope = period.pk if period else None
         key = figure_cache.key(
@@ -110,36 +115,16 @@ class PlanViewSet(ReadOnlyViewSet):
         )
         return Response(figure_cache.cached(key, lambda: self._figures(request, plan, period, today)))
 
-    def _figures(self, request, plan: Plan, period: ReportingPeriod | None, today) -> dict:
-        data = {"plan": plan, "period": period, "today": today, "filtered": False}
-        data.update(totals=None, agencies=[], lights_by_part=[])  # a plan without periods has no figures
-        if period is not None:
-            rows = metrics.report_rows(plan, period, today)
-            filterset = ReportRowFilter(request.query_params, queryset=rows, plan=plan)
-            if not filterset.is_valid():
-                raise ValidationError(filterset.errors)
-            # As the dashboard (supervision/dashboard.py, filtered_rows): a filter that keeps every
-            # value empty is no filter, and the agency table then lists every agency of the plan.
-            active = any(filterset.form.cleaned_data.values())
-            if active:
-                rows = filterset.qs
-            data.update(
-                filtered=active,
-                totals=serializers.totals_data(metrics.plan_totals(rows)),
-                agencies=metrics.agency_table(plan, period, today, rows if active else None),
-                lights_by_part=serializers.lights_data(metrics.lights_by_part(rows)),
+    def _figures(self, request, plan: Plan, period, today) -> dict:
+        if period is None:  # a plan without periods has no figures
+            data = {"plan": plan, "period": None, "all_periods": False, "today": today, "filtered": False}
+            return dict(
+                serializers.FiguresSerializer({**data, "totals": None, "agencies": [], "lights_by_part": []}).data
             )
-        return dict(serializers.FiguresSerializer(data).data)
-
-    def _period(self, plan: Plan, today) -> ReportingPeriod | None:
-        """The period asked for (400 when it is not one of the plan's), else the plan's current one."""
-        periods = ReportingPeriod.objects.filter(plan=plan)
-        field = forms.ModelChoiceField(queryset=periods, required=False)
-        try:
-            chosen = field.clean(self.request.query_params.get("period"))
-        except forms.ValidationError as error:
-            raise ValidationError({"period": error.messages}) from None
-        return chosen or periods.current(today).first() or periods.order_by("starts_on").first()
+        result = figures(plan, period, request.query_params, today)
+        if result.errors:
+            raise ValidationError(result.errors)
+        return dict(serializers.FiguresSerializer(serializers.figures_data(result)).data)
 
 
 @extend_schema_view(

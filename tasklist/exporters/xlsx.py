@@ -329,21 +329,50 @@ def _title_rows_xml(sheet: Sheet, strings: _SharedStrings) -> str:
 
 def _lines_needed(text: str, width: float, size: int) -> int:
     """How many lines ``text`` takes in a cell ``width`` characters wide: a column character is about
-    7 px, a Chinese character at ``size`` points about ``size`` × 4/3 px."""
+    7 px, a Chinese character at ``size`` points about ``size`` × 4/3 px; each line break starts a line."""
     per_line = max(1, int(width * 7 / (size * 4 / 3)))
-    return max(1, math.ceil(len(text) / per_line))
+    return sum(max(1, math.ceil(len(line) / per_line)) for line in str(text).split("\n"))
+
+
+def _body_heights(table: Table) -> list[float | None]:
+    """Each body row's height in points, from its longest wrapped cell: neither Excel nor LibreOffice
+    grows a row to its wrapped text when it opens a file, so without it a long task prints clipped.
+    A cell merged down over several rows shares its lines among them; one merged across takes the
+    width of its columns. None: a one-line row keeps the default height."""
+    widths = [column.width for column in table.columns]
+    spans = {(span.row, span.column): span for span in table.spans}
+    covered = {
+        (row, column)
+        for span in table.spans
+        for row in range(span.row, span.last_row + 1)
+        for column in range(span.column, span.last_column + 1)
+        if (row, column) != (span.row, span.column)
+    }
+    heights: list[float | None] = []
+    for index, values in enumerate(table.rows):
+        lines = 1
+        for column, value in enumerate(values):
+            if value is None or isinstance(value, int | float) or (index, column) in covered:
+                continue
+            span = spans.get((index, column))
+            width = sum(widths[span.column : span.last_column + 1]) if span else widths[column]
+            rows = span.last_row - span.row + 1 if span else 1
+            lines = max(lines, math.ceil(_lines_needed(str(value), width, BODY_SIZE) / rows))
+        heights.append(None if lines == 1 else round(lines * BODY_SIZE * 1.45 + 4, 1))
+    return heights
 
 
 def _body_rows_xml(table: Table, letters: list[str], strings: _SharedStrings) -> Iterator[str]:
     styles = [_KIND_STYLE[column.kind] for column in table.columns]
-    for index, values in enumerate(table.rows):
+    for index, (values, height) in enumerate(zip(table.rows, _body_heights(table), strict=True)):
         number = FIRST_BODY_ROW + index
         row_styles = ["heading"] * len(styles) if index in table.heading_rows else styles
         cells = "".join(
             _cell_xml(f"{letter}{number}", value, style, strings)
             for letter, value, style in zip(letters, values, row_styles, strict=True)
         )
-        yield f'<row r="{number}">{cells}</row>'
+        size = "" if height is None else f' ht="{height}" customHeight="1"'
+        yield f'<row r="{number}"{size}>{cells}</row>'
 
 
 def _merged_ranges(sheet: Sheet, letters: list[str]) -> list[str]:

@@ -41,14 +41,17 @@ ACCOUNTS = [
 
 
 def demo_cycle(today: dt.date) -> dict:
-    """Monthly reports due 5 days after each month, from the start of last month to the end of next year:
-    last month's reports are already overdue, so the first sweep has something to remind."""
-    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    """Monthly reports due 5 days after each month, from the start of the month three months back to
+    the end of next year: whatever the day of the month, two past months' reports are already overdue,
+    so the to-do lists, the overdue list and the first sweep have something to show."""
+    start = today.replace(day=1)
+    for _month in range(3):
+        start = (start - dt.timedelta(days=1)).replace(day=1)
     return {
         "kind": "monthly",
         "due_rule": "days_after_end",
         "due_value": 5,
-        "starts_on": last_month,
+        "starts_on": start,
         "ends_on": dt.date(today.year + 1, 12, 31),
         "milestones": "",
         "cooperating_must_report": False,
