@@ -87,3 +87,17 @@ def serve(stored) -> HttpResponse:
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=stored.name)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def check_all(uploads) -> list[tuple]:
+    """Each upload with its content type, once every one has passed :func:`check_upload`; the
+    first refusal is an ActionError worded for the clerk, and nothing is stored."""
+    from supervision.errors import ActionError
+
+    checked = []
+    for upload in uploads:
+        try:
+            checked.append((upload, check_upload(upload)))
+        except ValidationError as error:
+            raise ActionError(" ".join(error.messages)) from error
+    return checked

@@ -408,8 +408,9 @@ def rate_table(table: list[metrics.AgencyFigures]) -> Table:
     return grid
 
 
-def bulletin_document(result: Figures) -> bytes:
-    """The bulletin as .docx bytes: A4 portrait, as an official document is laid out."""
+def a4_document():
+    """A new A4 portrait document laid out as an official one (公文 margins and fonts), and the
+    width its text may use: the bulletin's and the 督办事项's papers."""
     document = docx.Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -417,7 +418,12 @@ def bulletin_document(result: Figures) -> bytes:
     for side, margin in MARGINS.items():
         setattr(section, side, margin)
     set_up_fonts(document)
-    usable = PAGE_WIDTH - MARGINS["left_margin"] - MARGINS["right_margin"]
+    return document, PAGE_WIDTH - MARGINS["left_margin"] - MARGINS["right_margin"]
+
+
+def bulletin_document(result: Figures) -> bytes:
+    """The bulletin as .docx bytes: A4 portrait, as an official document is laid out."""
+    document, usable = a4_document()
     plan, today = result.plan, result.today
     title = bulletin_title(plan, period_words(result))
     for kind, text in bulletin_text(result):

@@ -11,18 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-import docx
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
-from supervision.exports import LINE, MARGINS, PAGE_HEIGHT, PAGE_WIDTH, TEXT_SIZE, TITLE_SIZE, chinese_date
+from supervision.exports import LINE, TEXT_SIZE, TITLE_SIZE, a4_document, chinese_date
 from supervision.models import CycleKind, ProgressReport, ReportingCycle, ReportStatus, SupervisionItem
 from tasklist.exporters.cells import Column, Kind, Table
-from tasklist.exporters.docx import BODY_FONT, HEADING_FONT, add_table, set_up_fonts, with_fixed_dates, write_run
+from tasklist.exporters.docx import BODY_FONT, HEADING_FONT, add_table, with_fixed_dates, write_run
 from tasklist.models import AssignmentRole, Task
 
 PERIOD_WORDS = {CycleKind.MONTHLY: "按月", CycleKind.QUARTERLY: "按季度", CycleKind.HALF_YEARLY: "每半年"}
@@ -62,14 +60,7 @@ def reporting_requirement(item: SupervisionItem) -> str:
 
 
 def _document(title: str, number: str, table: Table, closing: list[tuple[str, str]], day: dt.date) -> bytes:
-    document = docx.Document()
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
-    for side, margin in MARGINS.items():
-        setattr(section, side, margin)
-    set_up_fonts(document)
-    usable = PAGE_WIDTH - MARGINS["left_margin"] - MARGINS["right_margin"]
+    document, usable = a4_document()
 
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -268,6 +268,21 @@ class StoredFile(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def store(cls, checked: list[tuple], user, **owner) -> list:
+        """Keep uploads already checked (supervision.attachments.check_all) for ``owner``."""
+        return [
+            cls.objects.create(
+                file=upload,
+                name=upload.name[:200],
+                size=upload.size,
+                content_type=content_type,
+                uploaded_by=user,
+                **owner,
+            )
+            for upload, content_type in checked
+        ]
+
 
 class Attachment(StoredFile):
     """A file filed with a report; served only through a view that checks the report's visibility."""

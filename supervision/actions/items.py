@@ -19,7 +19,7 @@ from audit.models import Action
 from audit.trail import record
 from core.deadlines import parse_deadline
 from supervision.actions.plans import set_cycle
-from supervision.attachments import check_upload
+from supervision.attachments import check_all
 from supervision.errors import ActionError, require, require_office
 from supervision.models import CycleKind, DueRule, ItemAttachment, ItemSource, SupervisionItem, item_number
 from tasklist.models import Assignment, AssignmentRole, Part, Plan, PlanKind, Section, Task
@@ -112,12 +112,7 @@ def register_item(user, data: ItemData) -> SupervisionItem:
     now = timezone.now()
     today = timezone.localdate(now)
     due_on = _check(data, today)
-    checked = []
-    for upload in data.files:
-        try:
-            checked.append((upload, check_upload(upload)))
-        except ValidationError as error:
-            raise ActionError(" ".join(error.messages)) from error
+    checked = check_all(data.files)
 
     year = today.year
     _lock_year(year)
@@ -173,15 +168,7 @@ def register_item(user, data: ItemData) -> SupervisionItem:
     except ValidationError as error:
         raise ActionError(" ".join(error.messages)) from error
     item.save()
-    for upload, content_type in checked:
-        ItemAttachment.objects.create(
-            item=item,
-            file=upload,
-            name=upload.name[:200],
-            size=upload.size,
-            content_type=content_type,
-            uploaded_by=user,
-        )
+    ItemAttachment.store(checked, user, item=item)
     set_cycle(plan, user, _cycle_data(data, today, due_on))
     record(
         user,

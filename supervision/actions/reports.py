@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from audit.models import Action
 from audit.trail import record, snapshot
 from supervision.access import can_file, is_head_of
-from supervision.attachments import check_upload
+from supervision.attachments import check_all
 from supervision.errors import ActionError, StaleReport, local_time, name_of, require
 from supervision.models import (
     EDITABLE_STATUSES,
@@ -162,23 +161,7 @@ def _attach(report: ProgressReport, user, files: Sequence) -> list[Attachment]:
         raise ActionError(
             _("A report may carry at most %(count)d attachments.") % {"count": settings.ATTACHMENT_MAX_COUNT}
         )
-    checked = []
-    for upload in files:
-        try:
-            checked.append((upload, check_upload(upload)))
-        except ValidationError as error:
-            raise ActionError(" ".join(error.messages)) from error
-    return [
-        Attachment.objects.create(
-            report=report,
-            file=upload,
-            name=upload.name[:200],
-            size=upload.size,
-            content_type=content_type,
-            uploaded_by=user,
-        )
-        for upload, content_type in checked
-    ]
+    return Attachment.store(check_all(files), user, report=report)
 
 
 _REPORT_AUDIT = (*REPORT_FIELDS, "status", "no_change", "version", "submitted_at")
