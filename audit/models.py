@@ -38,6 +38,7 @@ class Action(models.TextChoices):
     EXTENSION_REFUSE = "extension.refuse", _("Refused the extension")
     CYCLE_SET = "cycle.set", _("Set the reporting cycle")
     SCORING_SET = "scoring.set", _("Set the scoring rule")
+    HEAD_APPROVAL_SET = "plan.head_approval", _("Set whether agency heads approve reports")
     ITEM_REGISTER = "item.register", _("Registered a supervision item (督办事项)")
     LOGIN = auth_audit.LOGIN, _("Logged in")
     LOGIN_FAILED = auth_audit.LOGIN_FAILED, _("Failed login")

@@ -24,6 +24,7 @@ urlpatterns = [
     path("review/acknowledgements/", acknowledgements.acknowledgements, name="acknowledgements"),
     path("review/acknowledgements/urge/", acknowledgements.urge_acknowledge, name="urge_acknowledge"),
     path("plans/<int:pk>/cycle/", plans.plan_cycle, name="plan_cycle"),
+    path("plans/<int:pk>/head-approval/", plans.plan_head_approval, name="plan_head_approval"),
     path("reports/<int:assignment_pk>/<int:period_pk>/extension/", reports.request_extension, name="request_extension"),
     path("review/extensions/", queues.extension_queue, name="extension_queue"),
     path("extensions/<int:pk>/decide/", tasks.decide, {"kind": "extension"}, name="decide_extension"),

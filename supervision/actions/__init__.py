@@ -20,7 +20,7 @@ from supervision.actions.extensions import (
 )
 from supervision.actions.items import ItemData, register_item
 from supervision.actions.notifications import mark_read
-from supervision.actions.plans import set_cycle, set_scoring
+from supervision.actions.plans import set_cycle, set_head_approval, set_scoring
 from supervision.actions.reports import (
     REPORT_FIELDS,
     acknowledge,
@@ -71,6 +71,7 @@ __all__ = [
     "return_report",
     "save_report",
     "set_cycle",
+    "set_head_approval",
     "set_scoring",
     "submit_report",
     "submit_unchanged",

@@ -77,3 +77,24 @@ def set_scoring(plan, user, data: dict) -> ScoringRule:
     rule, before = _save_setting(ScoringRule, plan, user, data, fields)
     record(user, Action.SCORING_SET, rule, task=None, before=before, after=snapshot(rule, fields))
     return rule
+
+
+@transaction.atomic
+def set_head_approval(plan, user, required: bool) -> Plan:
+    """Whether an agency's reports on this plan go to its head before the office (负责人审核).
+    Reports already with a head stay there until the head decides; only new submissions follow."""
+    require_office(user)
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    before = snapshot(plan, ("head_approval_required",))
+    if plan.head_approval_required != bool(required):
+        plan.head_approval_required = bool(required)
+        plan.save(update_fields=["head_approval_required", "updated_at"])
+        record(
+            user,
+            Action.HEAD_APPROVAL_SET,
+            plan,
+            task=None,
+            before=before,
+            after=snapshot(plan, ("head_approval_required",)),
+        )
+    return plan

@@ -1,4 +1,4 @@
-"""The office's settings of a plan: its reporting cycle."""
+"""The office's settings of a plan: its reporting cycle, and whether heads approve reports."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.decorators import office_required
 from supervision import actions
@@ -52,3 +53,18 @@ def plan_cycle(request, pk: int):
         )
     periods = ReportingPeriod.objects.filter(plan=plan).annotate(report_count=Count("reports")).order_by("starts_on")
     return render(request, "supervision/plan_cycle.html", {"plan": plan, "form": form, "periods": periods})
+
+
+@require_POST
+@office_required
+def plan_head_approval(request, pk: int):
+    plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=pk)
+    required = request.POST.get("head_approval_required") == "on"
+    actions.set_head_approval(plan, request.user, required)
+    messages.success(
+        request,
+        _("Reports now go to the agency head before the office.")
+        if required
+        else _("Reports now go straight to the office."),
+    )
+    return redirect("supervision:plan_cycle", pk=plan.pk)

@@ -137,6 +137,8 @@ MATRIX = [
     # reporting cycles, extensions, the overdue list and urging
     ("supervision:plan_cycle",        "GET",  "Suqian plan",      LOGIN,   403,     403,     403,     200,     403),
     ("supervision:plan_cycle",        "POST", "set a cycle",      LOGIN,   403,     403,     403,     DONE,    403),
+    ("supervision:plan_head_approval","GET",  "Suqian plan",      405,     405,     405,     405,     405,     405),
+    ("supervision:plan_head_approval","POST", "head approval on", LOGIN,   403,     403,     403,     DONE,    403),
     ("supervision:request_extension", "GET",  "ask extension",    405,     405,     405,     405,     405,     405),
     ("supervision:request_extension", "POST", "ask extension",    LOGIN,   DONE,    404,     DONE,    403,     403),
     ("supervision:extension_queue",   "GET",  "-",                LOGIN,   403,     403,     403,     200,     403),
@@ -361,6 +363,11 @@ CASES = {
         args=lambda w: [w.suqian.pk],
         data=lambda w: {"enabled": "on", "base": "100", "missing_penalty": "5", "late_penalty": "2"},
         state=lambda w: ScoringRule.objects.filter(plan=w.suqian).exists(),
+    ),
+    "head approval on": Case(
+        args=lambda w: [w.suqian.pk],
+        data=lambda w: {"head_approval_required": "on"},
+        state=lambda w: Plan.objects.get(pk=w.suqian.pk).head_approval_required,
     ),
     "acknowledge all": Case(
         data=lambda w: {"all": "1"},

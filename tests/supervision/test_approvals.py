@@ -290,3 +290,37 @@ def test_the_pages_offer_only_the_available_decisions(make, alice, bob, lead_ass
     actions.approve_closing(closing, alice)
     task_page = _client(alice).get(reverse("supervision:task", args=[closing.task_id]))
     assert b'data-testid="approve-closing"' not in task_page.content
+
+
+def test_the_office_turns_head_approval_on_in_the_portal_and_submissions_follow(
+    alice, bob, suqian, lead_assignment, period
+):
+    from django.test import Client
+    from django.urls import reverse
+
+    office = Client()
+    office.force_login(alice)
+    cycle_page = office.get(reverse("supervision:plan_cycle", args=[suqian.pk])).content.decode()
+    assert 'data-testid="head-approval"' in cycle_page
+    response = office.post(
+        reverse("supervision:plan_head_approval", args=[suqian.pk]), {"head_approval_required": "on"}
+    )
+    assert response.status_code == 302
+    suqian.refresh_from_db()
+    assert suqian.head_approval_required
+    event = AuditEvent.objects.get(action="plan.head_approval")
+    assert (event.actor, event.before, event.after) == (
+        alice,
+        {"head_approval_required": False},
+        {"head_approval_required": True},
+    )
+    report = actions.submit_report(
+        assignment=lead_assignment, period=period, user=bob, data={"work_done": "x"}, version=0
+    )
+    assert report.status == ReportStatus.HEAD_REVIEW
+    office.post(reverse("supervision:plan_head_approval", args=[suqian.pk]), {})  # unticked: off again
+    suqian.refresh_from_db()
+    assert not suqian.head_approval_required
+    liaison = Client()
+    liaison.force_login(bob)
+    assert liaison.post(reverse("supervision:plan_head_approval", args=[suqian.pk]), {}).status_code == 403
