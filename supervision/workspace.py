@@ -122,6 +122,11 @@ def unacknowledged() -> QuerySet[Assignment]:
     return Assignment.objects.filter(acknowledgement__isnull=True, task__status=TaskStatus.OPEN)
 
 
+def unacknowledged_by(user) -> QuerySet[Assignment]:
+    """The tasks of the user's agencies still to acknowledge: the workspace's 签收 all."""
+    return unacknowledged().filter(pk__in=Assignment.objects.held_by(user).values("pk"))
+
+
 def with_owed(rows: list[Assignment], today: dt.date) -> list[Assignment]:
     """Give each row of a page what it owes across periods (obligations.to_do): ``owed`` (oldest due
     first), ``overdue_count``, ``open_period`` (the period its report link opens: the oldest owed,

@@ -19,7 +19,7 @@ from supervision import actions
 from supervision.filters import AcknowledgementFilter
 from supervision.models import UrgeKind
 from supervision.views.common import back_to
-from supervision.workspace import unacknowledged
+from supervision.workspace import unacknowledged, unacknowledged_by
 from tasklist.models import Assignment, Task
 
 
@@ -27,7 +27,7 @@ from tasklist.models import Assignment, Task
 @login_required
 def acknowledge_many(request):
     """The ticked tasks, or (``all``) every task of the user's agencies not yet acknowledged."""
-    mine = unacknowledged().filter(pk__in=Assignment.objects.held_by(request.user).values("pk"))
+    mine = unacknowledged_by(request.user)
     if "all" not in request.POST:
         mine = mine.filter(pk__in=[int(x) for x in request.POST.getlist("assignment") if x.isdigit()])
     try:

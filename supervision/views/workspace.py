@@ -20,7 +20,7 @@ from supervision.workspace import (
     WorkspaceFilter,
     awaiting_head,
     grouped,
-    unacknowledged,
+    unacknowledged_by,
     with_owed,
     workspace_rows,
 )
@@ -51,9 +51,7 @@ def workspace(request):
             "past_deadline_count": _past_deadline_count(rows, today),
             "agencies": Agency.objects.filter(memberships__user=request.user),
             "awaiting_head": awaiting_head(request.user),
-            "unacknowledged_count": unacknowledged()
-            .filter(pk__in=workspace_rows(request.user, today).values("pk"))
-            .count(),
+            "unacknowledged_count": unacknowledged_by(request.user).count(),
             "today": today,
         },
     )
